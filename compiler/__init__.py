@@ -1,0 +1,1 @@
+"""The monitoring-as-code compiler: model, loader, linter, SLO expansion, emitters, writer."""

@@ -1,0 +1,9 @@
+"""Errors that stop a build before any output: the CLI prints them as one line, exit 2."""
+
+
+class LoadError(Exception):
+    """A definitions module cannot be imported or does not have the expected shape."""
+
+
+class UsageError(Exception):
+    """Bad command-line input (an unreadable path, a bad option combination)."""

@@ -1,0 +1,79 @@
+"""The catalog index: resolve a series name to the metric family that produces it."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .model import COUNTER, GAUGE, HISTOGRAM, SUMMARY, Metric, MetricSource
+
+
+@dataclass(frozen=True)
+class Series:
+    """What a series name resolves to: its family, the series' type and labels.
+
+    `type` is the type of the series itself: a histogram's `_bucket`, `_sum` and
+    `_count` are counters; its base name produces no series at all (type None).
+    `labels` is None when unknown (recording-rule outputs), which disables label checks.
+    """
+
+    name: str
+    metric: Metric | None
+    type: str | None
+    labels: frozenset[str] | None
+    suffix: str = ""
+
+    @property
+    def is_counter(self) -> bool:
+        return self.type == COUNTER
+
+
+# Series a histogram or summary family exposes, with the label each suffix adds.
+_SUFFIXES = {
+    HISTOGRAM: {"_bucket": ("le",), "_sum": (), "_count": ()},
+    SUMMARY: {"": ("quantile",), "_sum": (), "_count": ()},
+}
+
+
+class Catalog:
+    def __init__(self, metrics: Iterable[Metric], sources: Iterable[MetricSource]):
+        self.sources: dict[str, MetricSource] = {s.name: s for s in sources}
+        self.metrics: dict[str, Metric] = {}
+        self._series: dict[str, Series] = {}
+        for m in metrics:
+            self.metrics[m.name] = m
+            self._index(m)
+
+    def _index(self, m: Metric) -> None:
+        source = self.sources.get(m.source)
+        base = frozenset(m.labels) | frozenset(source.target_labels if source else ())
+        if m.type in _SUFFIXES:
+            for suffix, extra in _SUFFIXES[m.type].items():
+                kind = GAUGE if suffix == "" else COUNTER
+                self._series[m.name + suffix] = Series(m.name + suffix, m, kind, base | frozenset(extra), suffix)
+            if m.type == HISTOGRAM:
+                # The bare histogram name is no series; remember it for a helpful message.
+                self._series.setdefault(m.name, Series(m.name, m, None, base))
+        else:
+            self._series[m.name] = Series(m.name, m, m.type, base)
+
+    def add_recorded(self, names: Iterable[str]) -> None:
+        """Recording-rule outputs are known series whose labels we do not track."""
+        for name in names:
+            self._series.setdefault(name, Series(name, None, None, None))
+
+    def lookup(self, series_name: str) -> Series | None:
+        return self._series.get(series_name)
+
+    def suggest(self, series_name: str) -> str | None:
+        close = difflib.get_close_matches(series_name, self._series.keys(), n=1, cutoff=0.75)
+        return close[0] if close else None
+
+    def values(self, series: Series, label: str) -> tuple[str, ...] | None:
+        if series.metric is None:
+            return None
+        values: Mapping[str, tuple[str, ...]] = series.metric.values
+        return values.get(label)
+
+    def __len__(self) -> int:
+        return len(self.metrics)

@@ -1,0 +1,230 @@
+"""The objects definition modules build: catalog, dashboards, alerts, SLOs.
+
+Every object records where it was defined (`src`), so that lint findings and load
+errors name the file and line a user has to edit. Definition authors never set it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Mapping
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True)
+class Source:
+    """The file and line of the call that created an object."""
+
+    file: str  # absolute path; rendered relative to the project root by Location
+    line: int | None = None
+
+
+def _caller() -> Source:
+    # Walk out of this package (and dataclass-generated __init__ code) to the
+    # definition module that called the constructor.
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith("<"):
+            return Source(os.path.abspath(filename), frame.f_lineno)
+        frame = frame.f_back
+    return Source("<unknown>", None)
+
+
+def _src_field():
+    return field(default_factory=_caller, compare=False, repr=False, kw_only=True)
+
+
+# --- catalog -----------------------------------------------------------------
+
+COUNTER, GAUGE, HISTOGRAM, SUMMARY = "counter", "gauge", "histogram", "summary"
+METRIC_TYPES = (COUNTER, GAUGE, HISTOGRAM, SUMMARY)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric family as its exporter exposes it.
+
+    `labels` are the metric's own labels; the target labels that the scrape adds
+    come from the metric's `source` (see `catalog.SOURCES`). `values` lists the
+    allowed values of enumerated labels. `buckets` are a histogram's upper bounds
+    without `+Inf`, as floats (the Python client prints them as `0.5`, `60.0`).
+    """
+
+    name: str
+    type: str
+    help: str
+    source: str
+    unit: str = ""
+    labels: tuple[str, ...] = ()
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    buckets: tuple[float, ...] = ()
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class MetricSource:
+    """Where series come from (a job or exporter) and the target labels every series carries."""
+
+    name: str
+    description: str
+    target_labels: tuple[str, ...]
+    src: Source = _src_field()
+
+
+# --- dashboards ----------------------------------------------------------------
+
+PROMETHEUS, LOKI = "prometheus", "loki"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One query of a panel. `ref_id` is assigned A, B, ... in order when empty."""
+
+    expr: str
+    legend: str = ""
+    ref_id: str = ""
+    instant: bool = False
+    format: str = "time_series"  # time_series | table | heatmap
+    datasource: str = PROMETHEUS  # PROMETHEUS (PromQL) or LOKI (LogQL)
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A threshold step: from `value` upwards the panel shows `color`. None is the base step."""
+
+    value: float | None
+    color: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    kind: str  # timeseries | stat | gauge | piechart | heatmap | table | logs | bargauge
+    title: str
+    description: str
+    targets: tuple[Target, ...]
+    unit: str = ""
+    width: int = 12
+    height: int = 8
+    thresholds: tuple[Threshold, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    decimals: int | None = None
+    stack: bool = False
+    # Grafana panel options/fieldConfig overrides that the emitter copies verbatim.
+    options: Mapping[str, object] = field(default_factory=dict)
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    panels: tuple[Panel, ...]
+    collapsed: bool = False
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A dashboard template variable.
+
+    kind `datasource`: `query` is the plugin type (`prometheus`, `loki`).
+    kind `query`: `query` is a `label_values(...)` query on `datasource`.
+    kind `custom`: `query` is a comma-separated list of values.
+    """
+
+    name: str
+    kind: str
+    query: str
+    label: str = ""
+    datasource: str = "${datasource}"
+    multi: bool = False
+    include_all: bool = False
+    regex: str = ""
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str = ""
+    tags: tuple[str, ...] = ()  # a tag link lists every dashboard with these tags
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    uid: str
+    title: str
+    description: str
+    rows: tuple[Row, ...]
+    tags: tuple[str, ...] = ()
+    variables: tuple[Variable, ...] = ()
+    links: tuple[Link, ...] = ()
+    folder: str = "CodeVerify"
+    refresh: str = "1m"
+    time_from: str = "now-6h"
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    src: Source = _src_field()
+
+    @property
+    def panels(self) -> tuple[Panel, ...]:
+        return tuple(p for row in self.rows for p in row.panels)
+
+
+# --- rules -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A promtool test scenario for an alert (see the verification issue).
+
+    `series` maps a series selector (`metric{label="v"}`) to a promtool values
+    expression (`0+10x20`). `fires` lists the labels of each alert expected at
+    `at` (an empty tuple means the alert must stay quiet).
+    """
+
+    name: str
+    series: Mapping[str, str]
+    at: str
+    fires: tuple[Mapping[str, str], ...] = ()
+    interval: str = "1m"
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    name: str
+    expr: str
+    for_: str
+    severity: str
+    summary: str
+    description: str
+    runbook: str = ""  # runbook file slug under runbooks/; derived from the name when empty
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    keep_firing_for: str = ""
+    scenarios: tuple[Scenario, ...] = ()
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class RecordingRule:
+    record: str
+    expr: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    name: str
+    rules: tuple[AlertRule | RecordingRule, ...]
+    interval: str = ""
+    src: Source = _src_field()

@@ -1,0 +1,48 @@
+"""Shared facts of the CodeVerify monitoring setup (kubernetes-mixin's config.libsonnet).
+
+Definitions read these instead of repeating literals, so that a change of
+namespace, job name or scrape interval is one edit here.
+"""
+
+# Kubernetes: where the generated objects go, and the labels kube-prometheus-stack selects.
+NAMESPACE = "monitoring"
+# Namespace CodeVerify's own pods run in (the guide's memory query uses it).
+APP_NAMESPACE = "codeverify"
+# The guide installs kube-prometheus-stack as release `prometheus`; its default
+# ruleSelector and serviceMonitorSelector match `release: prometheus`.
+RELEASE_LABEL = {"release": "prometheus"}
+COMMON_LABELS = {"app": "codeverify"}
+# The Grafana chart's dashboard sidecar picks up ConfigMaps with this label, and
+# files them into the folder named by this annotation.
+DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+DASHBOARD_FOLDER_ANNOTATION = "grafana_folder"
+DASHBOARD_FOLDER = "CodeVerify"
+
+# Scrape: the ServiceMonitor's interval. Rate windows must cover at least two scrapes.
+SCRAPE_INTERVAL = "30s"
+# Pods carry `app: codeverify-api` / `app: codeverify-worker` (the guide's scrape
+# configs keep targets on that pod label); the ServiceMonitor copies it onto every
+# series so that `up{app="codeverify-worker"}` exists.
+API_APP = "codeverify-api"
+WORKER_APP = "codeverify-worker"
+METRICS_PORT = "http"
+METRICS_PATH = "/metrics"
+
+# Selectors shared by queries.
+API_SELECTOR = f'app="{API_APP}"'
+WORKER_SELECTOR = f'app="{WORKER_APP}"'
+APP_NAMESPACE_SELECTOR = f'namespace="{APP_NAMESPACE}"'
+
+# Grafana.
+PROMETHEUS_DATASOURCE_VAR = "datasource"
+LOKI_DATASOURCE_VAR = "loki"
+DASHBOARD_TAGS = ("codeverify",)
+
+# The Prometheus version whose PromQL the linter and the emitted rules target
+# (Debian bookworm's `prometheus` package, which CI runs).
+PROMETHEUS_VERSION = "2.42.0"
+
+# Alerting.
+SEVERITIES = ("critical", "warning", "info")
+RUNBOOK_BASE_URL = "https://github.com/codeverify/codeverify/blob/main/deploy/monitoring/runbooks"
+RULES_NAME = "codeverify-alerts"
