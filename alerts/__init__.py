@@ -1,0 +1,12 @@
+"""CodeVerify's alerting rules, one RuleGroup per subject, in the order they are emitted."""
+from __future__ import annotations
+
+from compiler.model import RuleGroup
+
+from . import api, database, workers
+
+GROUPS: tuple[RuleGroup, ...] = (
+    api.GROUP,
+    workers.GROUP,
+    database.GROUP,
+)

@@ -1,0 +1,24 @@
+"""Alerts on CodeVerify's use of its PostgreSQL database."""
+from __future__ import annotations
+
+from compiler.model import AlertRule, RuleGroup
+
+# Per pod on purpose (no aggregation): each API and worker process has its own connection
+# pool, and one exhausted pool stalls that pod's requests even when the others are idle.
+# The alert keeps pod, app and namespace, so it names the pod and routes. The absolute
+# threshold assumes pools well above 5 connections (codeverify_db_pool_size).
+DATABASE_CONNECTION_POOL_EXHAUSTED = AlertRule(
+    name="DatabaseConnectionPoolExhausted",
+    expr="codeverify_db_pool_available < 5",
+    for_="5m",
+    severity="critical",
+    summary="A CodeVerify pod's database connection pool is nearly exhausted.",
+    description=(
+        "Only {{ $value }} database connections are available in the pool of pod "
+        "{{ $labels.pod }} in namespace {{ $labels.namespace }} (threshold 5)."
+    ),
+    runbook="database-connection-issues",
+    scenarios=(),
+)
+
+GROUP = RuleGroup(name="codeverify-database", rules=(DATABASE_CONNECTION_POOL_EXHAUSTED,))

@@ -1,0 +1,75 @@
+"""Alerts on CodeVerify's workers and their job queue."""
+from __future__ import annotations
+
+import config
+from compiler.model import AlertRule, RuleGroup
+
+# The guide's `codeverify_queue_length > 100` fires once per pod: every API and worker
+# pod exports the same queue length (read from Redis). `max by (namespace, queue)` gives
+# one alert per queue and keeps the labels routing and the description need.
+QUEUE_BACKLOG = AlertRule(
+    name="QueueBacklog",
+    expr="max by (namespace, queue) (codeverify_queue_length) > 100",
+    for_="10m",
+    severity="warning",
+    summary="The analysis queue has held more than 100 jobs for 10 minutes.",
+    description=(
+        "{{ $value }} jobs are waiting in queue {{ $labels.queue }} in namespace "
+        "{{ $labels.namespace }} (threshold 100)."
+    ),
+    runbook="queue-backup",
+    scenarios=(),
+)
+
+# The guide's `sum(up{app="codeverify-worker"}) < 2` returns nothing when no worker target
+# exists at all (deployment scaled to 0, pods gone, ServiceMonitor broken): sum() of an
+# empty vector is empty, so the alert never fires in a total outage. The fallback series
+# is 0 for the app namespace whenever that namespace has no worker target; `or` drops it
+# when the real sum exists (same label set). label_replace gives the fallback the
+# `namespace` label so that the alert still routes (see alerts/api.py).
+# `up` has `app` only because the ServiceMonitor copies the pod label (podTargetLabels).
+WORKER_DOWN = AlertRule(
+    name="WorkerDown",
+    expr=f"""
+(
+  sum by (namespace) (up{{{config.WORKER_SELECTOR}}})
+  or
+  label_replace(vector(0), "namespace", "{config.APP_NAMESPACE}", "", "")
+) < 2
+""".strip(),
+    for_="5m",
+    severity="critical",
+    summary="Fewer than 2 CodeVerify workers are up.",
+    description=(
+        "Only {{ $value }} codeverify-worker targets are up in namespace {{ $labels.namespace }} "
+        "(minimum 2); analyses will queue up."
+    ),
+    runbook="worker-down",
+    scenarios=(),
+)
+
+# `by (namespace)` on both sides, as in HighErrorRate. The 1h window smooths out the small
+# number of analyses per minute; `for: 15m` then requires it to stay high.
+HIGH_ANALYSIS_FAILURE_RATE = AlertRule(
+    name="HighAnalysisFailureRate",
+    expr=f"""
+sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}, status="failed"}}[1h]))
+/
+sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1h]))
+> 0.1
+""".strip(),
+    for_="15m",
+    severity="warning",
+    summary="More than 10% of analyses are failing.",
+    description=(
+        "{{ $value | humanizePercentage }} of analyses in namespace {{ $labels.namespace }} "
+        "failed over the last hour (threshold 10%)."
+    ),
+    runbook="high-analysis-failure-rate",
+    scenarios=(),
+)
+
+GROUP = RuleGroup(
+    name="codeverify-workers",
+    rules=(QUEUE_BACKLOG, WORKER_DOWN, HIGH_ANALYSIS_FAILURE_RATE),
+)
