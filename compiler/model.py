@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -90,6 +90,24 @@ class Target:
     format: str = "time_series"  # time_series | table | heatmap
     datasource: str = PROMETHEUS  # PROMETHEUS (PromQL) or LOKI (LogQL)
     src: Source = _src_field()
+
+
+def ref_ids(targets: Iterable[Target]) -> list[str]:
+    """Each target's refId: its own, else the next unused letter A, B, ... in order."""
+    targets = list(targets)
+    taken = {t.ref_id for t in targets if t.ref_id}
+    letters = (chr(ord("A") + i) for i in range(26))
+    out = []
+    for t in targets:
+        if t.ref_id:
+            out.append(t.ref_id)
+            continue
+        ref = next(letters)
+        while ref in taken:
+            ref = next(letters)
+        taken.add(ref)
+        out.append(ref)
+    return out
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Emitters: pure functions from model objects to plain dicts."""
