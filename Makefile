@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine: `make build` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool.
+DEB_PACKAGES := prometheus prometheus-alertmanager
+
+.PHONY: build test check tools clean
+
+build: $(STAMP)
+	$(PY) build.py
+
+check: $(STAMP)
+	$(PY) build.py --check
+
+test: $(STAMP) tools
+	$(PY) -m pytest
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+# Installs the Prometheus tools when one is missing and we may (root); otherwise
+# the tests that need them say which package to install.
+tools:
+	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$missing from Debian ($(DEB_PACKAGES))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; \
+	  else echo "missing:$$missing; install Debian's $(DEB_PACKAGES) (tests that need them are skipped)"; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

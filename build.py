@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Compile CodeVerify's monitoring definitions into out/ (see README.md).
+
+Exit status: 0 ok; 1 lint errors or stale out/; 2 usage or load error.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # the compiler package lives beside this file
+
+from compiler import lint, pipeline, write  # noqa: E402
+from compiler.errors import LoadError, UsageError  # noqa: E402
+
+
+def _fail(message: str, code: int = 2):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _print_findings(findings) -> None:
+    for finding in findings:
+        click.echo(str(finding), err=True)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", default=HERE, show_default="this repository", help="Project root to build.")
+@click.option("--out", "out_dir", default=None, help="Output directory (default: <root>/out).")
+@click.option("--check", is_flag=True, help="Render in memory and exit 1 if out/ is stale; write nothing.")
+@click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for load errors.")
+@click.pass_context
+def cli(ctx, root, out_dir, check, strict, debug):
+    """Build out/ from the definitions: lint, expand SLOs, emit, write."""
+    ctx.obj = {"root": os.path.abspath(root), "debug": debug, "strict": strict}
+    if ctx.invoked_subcommand is not None:
+        return
+    started = time.perf_counter()
+    out = os.path.abspath(out_dir or pipeline.default_out(ctx.obj["root"]))
+    result = _run(lambda: pipeline.build(ctx.obj["root"], strict), debug)
+    _print_findings(result.findings)
+    if not result.ok or lint.has_errors(result.findings, strict) or not result.files:
+        click.echo("build failed: out/ left unchanged", err=True)
+        sys.exit(1)
+    if check:
+        drift = write.check(out, result.files)
+        if drift:
+            for line in drift.lines():
+                click.echo(line, err=True)
+            click.echo(f"{os.path.relpath(out)} is out of date: run `python build.py`", err=True)
+            sys.exit(1)
+        click.echo(f"{os.path.relpath(out)} is up to date ({len(result.files)} files)")
+        return
+    changed = write.write(out, result.files)
+    s = result.summary()
+    click.echo(
+        f"built {s['dashboards']} dashboards, {s['panels']} panels, {s['alerts']} alerts, "
+        f"{s['records']} recording rules -> {s['files']} files in {os.path.relpath(out)} "
+        f"({changed} changed) in {time.perf_counter() - started:.2f}s"
+    )
+
+
+def _run(fn, debug: bool):
+    try:
+        return fn()
+    except (LoadError, UsageError) as exc:
+        if debug:
+            raise
+        _fail(str(exc))
+
+
+if __name__ == "__main__":
+    cli()

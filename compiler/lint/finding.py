@@ -1,0 +1,29 @@
+"""A lint finding and how it prints (the one place rendering happens)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..location import Location
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    location: Location
+    rule: str
+    severity: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity} [{self.rule}] {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.location.file,
+            "line": self.location.line,
+            "object": " › ".join(self.location.path),
+            "message": self.message,
+        }

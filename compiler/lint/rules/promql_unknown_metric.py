@@ -1,0 +1,33 @@
+"""promql/unknown-metric: a selector names a series no catalog metric produces.
+
+What it checks: every series name in a query is a catalog metric, one of a
+histogram's `_bucket`/`_sum`/`_count` series (a summary's too), or the output
+of a recording rule defined in the project.
+Why: a typo in a metric name gives an empty panel or an alert that never fires,
+and nothing else reports it.
+Bad:  `rate(codeverify_http_request_total[5m])`
+Good: `rate(codeverify_http_requests_total[5m])`
+"""
+from ... import promql
+
+ID = "promql/unknown-metric"
+SEVERITY = "error"
+SCOPE = "query"
+
+
+def check(query, ctx):
+    seen = set()
+    for sel in promql.selectors(query.ast):
+        name = promql.metric_name(sel)
+        if name is None or name in seen:
+            continue
+        seen.add(name)
+        series = ctx.catalog.lookup(name)
+        if series is None:
+            hint = ctx.catalog.suggest(name)
+            yield f"metric `{name}` is not in the catalog" + (f" (did you mean `{hint}`?)" if hint else "")
+        elif series.type is None and series.metric is not None:
+            yield (
+                f"`{name}` is a histogram and has no series of its own: "
+                f"use `{name}_bucket`, `{name}_sum` or `{name}_count`"
+            )

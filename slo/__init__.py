@@ -1,0 +1,2 @@
+"""CodeVerify's SLOs. SLOS lists them in order; the SLO issue fills it."""
+SLOS = ()
