@@ -46,3 +46,15 @@ PROMETHEUS_VERSION = "2.42.0"
 SEVERITIES = ("critical", "warning", "info")
 RUNBOOK_BASE_URL = "https://github.com/codeverify/codeverify/blob/main/deploy/monitoring/runbooks"
 RULES_NAME = "codeverify-alerts"
+
+# Thresholds stated by the guide, shared by the alerts (alerts/) and the dashboards'
+# threshold lines, so that a panel turns red where the alert fires.
+ERROR_RATE_ALERT = 0.05  # HighErrorRate: 5xx share of API requests > 5 %
+LATENCY_P95_ALERT_SECONDS = 2  # HighLatency: p95 > 2 s (a bucket boundary of the HTTP histogram)
+LATENCY_P95_SLO_SECONDS = 0.5  # SLO: p95 request latency < 500 ms
+QUEUE_BACKLOG_JOBS = 100  # QueueBacklog: queue length > 100
+QUEUE_WAIT_SLO_SECONDS = 60  # SLO: p95 time in queue < 60 s
+ANALYSIS_FAILURE_ALERT = 0.1  # HighAnalysisFailureRate: failed share > 10 %
+ANALYSIS_PASS_SLO = 0.95  # SLO: passed share > 95 %
+DB_POOL_MIN_AVAILABLE = 5  # DatabaseConnectionPoolExhausted: available < 5
+MIN_WORKERS = 2  # WorkerDown: fewer than 2 worker targets up

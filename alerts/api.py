@@ -15,7 +15,7 @@ HIGH_ERROR_RATE = AlertRule(
 sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}, status=~"5.."}}[5m]))
 /
 sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}}}[5m]))
-> 0.05
+> {config.ERROR_RATE_ALERT}
 """.strip(),
     for_="5m",
     severity="critical",
@@ -36,7 +36,7 @@ HIGH_LATENCY = AlertRule(
     expr=f"""
 histogram_quantile(0.95,
   sum by (namespace, le) (rate(codeverify_http_request_duration_seconds_bucket{{{config.API_SELECTOR}}}[5m]))
-) > 2
+) > {config.LATENCY_P95_ALERT_SECONDS}
 """.strip(),
     for_="5m",
     severity="warning",

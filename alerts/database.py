@@ -1,6 +1,7 @@
 """Alerts on CodeVerify's use of its PostgreSQL database."""
 from __future__ import annotations
 
+import config
 from compiler.model import AlertRule, RuleGroup
 
 # Per pod on purpose (no aggregation): each API and worker process has its own connection
@@ -9,7 +10,7 @@ from compiler.model import AlertRule, RuleGroup
 # threshold assumes pools well above 5 connections (codeverify_db_pool_size).
 DATABASE_CONNECTION_POOL_EXHAUSTED = AlertRule(
     name="DatabaseConnectionPoolExhausted",
-    expr="codeverify_db_pool_available < 5",
+    expr=f"codeverify_db_pool_available < {config.DB_POOL_MIN_AVAILABLE}",
     for_="5m",
     severity="critical",
     summary="A CodeVerify pod's database connection pool is nearly exhausted.",

@@ -9,7 +9,7 @@ from compiler.model import AlertRule, RuleGroup
 # one alert per queue and keeps the labels routing and the description need.
 QUEUE_BACKLOG = AlertRule(
     name="QueueBacklog",
-    expr="max by (namespace, queue) (codeverify_queue_length) > 100",
+    expr=f"max by (namespace, queue) (codeverify_queue_length) > {config.QUEUE_BACKLOG_JOBS}",
     for_="10m",
     severity="warning",
     summary="The analysis queue has held more than 100 jobs for 10 minutes.",
@@ -35,7 +35,7 @@ WORKER_DOWN = AlertRule(
   sum by (namespace) (up{{{config.WORKER_SELECTOR}}})
   or
   label_replace(vector(0), "namespace", "{config.APP_NAMESPACE}", "", "")
-) < 2
+) < {config.MIN_WORKERS}
 """.strip(),
     for_="5m",
     severity="critical",
@@ -56,7 +56,7 @@ HIGH_ANALYSIS_FAILURE_RATE = AlertRule(
 sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}, status="failed"}}[1h]))
 /
 sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1h]))
-> 0.1
+> {config.ANALYSIS_FAILURE_ALERT}
 """.strip(),
     for_="15m",
     severity="warning",

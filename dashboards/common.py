@@ -27,17 +27,16 @@ STAT_HEIGHT = 5
 # --- Threshold colours ------------------------------------------------------------
 GREEN, YELLOW, ORANGE, RED = "green", "yellow", "orange", "red"
 
-# --- Targets and alert thresholds from the guide ---------------------------------
-# Keep these in step with alerts/ (the alert rules) and the guide's SLI/SLO table.
-ERROR_RATE_ALERT = 0.05  # HighErrorRate: 5xx share of requests > 5 %
-LATENCY_P95_SLO_SECONDS = 0.5  # SLO: p95 request latency < 500 ms
-LATENCY_P95_ALERT_SECONDS = 2  # HighLatency: p95 > 2 s
-QUEUE_BACKLOG_JOBS = 100  # QueueBacklog: queue length > 100
-QUEUE_WAIT_SLO_SECONDS = 60  # SLO: p95 time in queue < 60 s
-ANALYSIS_FAILURE_ALERT = 0.1  # HighAnalysisFailureRate: failed share > 10 %
-ANALYSIS_PASS_SLO = 0.95  # SLO: passed share > 95 %
-DB_POOL_MIN_AVAILABLE = 5  # DatabaseConnectionPoolExhausted: available < 5
-MIN_WORKERS = 2  # WorkerDown: fewer than 2 worker targets up
+# --- Targets and alert thresholds from the guide (shared with alerts/) ----------
+ERROR_RATE_ALERT = config.ERROR_RATE_ALERT
+LATENCY_P95_SLO_SECONDS = config.LATENCY_P95_SLO_SECONDS
+LATENCY_P95_ALERT_SECONDS = config.LATENCY_P95_ALERT_SECONDS
+QUEUE_BACKLOG_JOBS = config.QUEUE_BACKLOG_JOBS
+QUEUE_WAIT_SLO_SECONDS = config.QUEUE_WAIT_SLO_SECONDS
+ANALYSIS_FAILURE_ALERT = config.ANALYSIS_FAILURE_ALERT
+ANALYSIS_PASS_SLO = config.ANALYSIS_PASS_SLO
+DB_POOL_MIN_AVAILABLE = config.DB_POOL_MIN_AVAILABLE
+MIN_WORKERS = config.MIN_WORKERS
 
 # Step lists. A step applies from its value upwards; None is the base step.
 HIGH_IS_BAD_ERROR_RATE = (Threshold(None, GREEN), Threshold(ERROR_RATE_ALERT, RED))
