@@ -44,6 +44,9 @@ PROMETHEUS_VERSION = "2.42.0"
 
 # Alerting.
 SEVERITIES = ("critical", "warning", "info")
+# runbook_url = RUNBOOK_BASE_URL/<slug>.md. The files are this project's runbooks/; the
+# project sits at deploy/monitoring/ of the CodeVerify repository (the guide's layout), so
+# runbooks/ is deploy/monitoring/runbooks/ there. Change this if the project moves.
 RUNBOOK_BASE_URL = "https://github.com/codeverify/codeverify/blob/main/deploy/monitoring/runbooks"
 RULES_NAME = "codeverify-alerts"
 
@@ -58,3 +61,23 @@ ANALYSIS_FAILURE_ALERT = 0.1  # HighAnalysisFailureRate: failed share > 10 %
 ANALYSIS_PASS_SLO = 0.95  # SLO: passed share > 95 %
 DB_POOL_MIN_AVAILABLE = 5  # DatabaseConnectionPoolExhausted: available < 5
 MIN_WORKERS = 2  # WorkerDown: fewer than 2 worker targets up
+# Not in the guide (it names the runbook only): HighLLMErrorRate, failed share of LLM requests
+# per provider > 10 % over 10 minutes, counted once a provider saw at least 20 requests.
+LLM_ERROR_RATE_ALERT = 0.1
+LLM_MIN_REQUESTS = 20
+
+# Alert routing (alerts/routing.py, out/alertmanagerconfig-*.yaml, out/alertmanager/).
+# The AlertmanagerConfig lives in the app namespace: the operator only routes alerts whose
+# `namespace` label equals the object's namespace, and every CodeVerify alert carries
+# namespace=APP_NAMESPACE (see README "Alert routing").
+ALERTMANAGER_CONFIG_NAME = "codeverify"
+ALERTMANAGER_CONFIG_NAMESPACE = APP_NAMESPACE
+# The Secret (in ALERTMANAGER_CONFIG_NAMESPACE) holding the notification credentials; the
+# build never sees their values. Create it with kubectl (README).
+ALERTMANAGER_SECRET = "codeverify-alertmanager"
+PAGERDUTY_ROUTING_KEY_KEY = "pagerduty-routing-key"  # PagerDuty Events API v2 integration key
+SLACK_WEBHOOK_URL_KEY = "slack-webhook-url"  # Slack incoming-webhook URL
+# Plain alertmanager.yaml reads the same values from files: <dir>/<key>. This is where the
+# prometheus-operator mounts an Alertmanager's `secrets:` (and where a Secret volume fits).
+ALERTMANAGER_SECRETS_DIR = f"/etc/alertmanager/secrets/{ALERTMANAGER_SECRET}"
+SLACK_CHANNEL = "#codeverify-alerts"

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from compiler.model import RuleGroup
 
-from . import api, database, workers
+from . import api, database, llm, workers
+from .routing import ROUTING  # noqa: F401  (read by compiler/load.py)
 
 GROUPS: tuple[RuleGroup, ...] = (
     api.GROUP,
     workers.GROUP,
     database.GROUP,
+    llm.GROUP,
 )

@@ -16,6 +16,7 @@ from .errors import LoadError
 from .location import Location, relpath
 from .metrics import Catalog
 from .model import Dashboard, Metric, MetricSource, RuleGroup
+from .routing import Routing, undefined_receivers
 
 MODULES = ("config", "catalog", "dashboards", "alerts", "slo")
 
@@ -30,6 +31,8 @@ class Project:
     slos: tuple = ()
     # Filled by SLO expansion: recording rules and burn-rate alerts, per SLO.
     slo_groups: tuple[RuleGroup, ...] = ()
+    # alerts.ROUTING when the project routes its alerts (compiler/routing.py), else None.
+    routing: Routing | None = None
     extra: dict = field(default_factory=dict)
 
     def all_groups(self) -> tuple[RuleGroup, ...]:
@@ -54,7 +57,14 @@ def load(root: str) -> Project:
     dashboards = _expect(mods["dashboards"], "DASHBOARDS", Dashboard, root)
     groups = _expect(mods["alerts"], "GROUPS", RuleGroup, root)
     slos = tuple(getattr(mods["slo"], "SLOS", ()))
-    return Project(root, config, catalog, dashboards, groups, slos)
+    routing = getattr(mods["alerts"], "ROUTING", None)
+    if routing is not None and not isinstance(routing, Routing):
+        where = relpath(mods["alerts"].__file__, root)
+        raise LoadError(f"{where}: ROUTING is a {type(routing).__name__}, expected Routing")
+    for route, name in undefined_receivers(routing) if routing is not None else ():
+        where = Location.of(route.src, root)
+        raise LoadError(f"{where}: route sends to receiver `{name}`, which ROUTING.receivers does not define")
+    return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
 
 
 def _import_all(root: str) -> dict:

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import lint
-from .emit import grafana, kube, rules
+from .emit import alertmanager, grafana, kube, rules
 from .lint.finding import ERROR, Finding
 from .load import Project, load
 from .write import to_json, to_yaml
@@ -89,6 +89,12 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
             files[f"prometheus/{group.name}.rules.yaml"] = to_yaml({"groups": [data]}, project.rel(group.src.file))
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
+
+    if project.routing is not None:
+        source = project.rel(project.routing.src.file)
+        amc = alertmanager.alertmanager_config(project.routing, config)
+        files[f"alertmanagerconfig-{config.ALERTMANAGER_CONFIG_NAME}.yaml"] = to_yaml(amc, source)
+        files["alertmanager/alertmanager.yaml"] = to_yaml(alertmanager.plain_config(project.routing, config), source)
     return files, findings
 
 

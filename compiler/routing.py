@@ -1,0 +1,320 @@
+"""Alert routing as objects: the routing tree, receivers and inhibit rules, and how alerts meet them.
+
+`alerts/routing.py` builds a `Routing`; the emitter turns it into an AlertmanagerConfig
+and a plain alertmanager.yaml. This module also answers the questions the lint and the
+tests ask: which labels will an alert carry when it fires (`alert_labels`), which
+receivers do labels reach (`receivers_for`), and what the prometheus-operator makes of
+our tree (`operator_view`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import promql_parser as pp
+
+from . import promql
+from .model import _src_field, Source
+
+EQ, NE, RE, NRE = "=", "!=", "=~", "!~"
+
+
+@dataclass(frozen=True)
+class Matcher:
+    name: str
+    value: str
+    op: str = EQ
+
+    def matches(self, labels: dict) -> bool:
+        # Alertmanager treats a missing label as the empty string.
+        value = labels.get(self.name, "")
+        if self.op in (EQ, NE):
+            return (value == self.value) == (self.op == EQ)
+        return bool(re.fullmatch(self.value, value)) == (self.op == RE)
+
+    def __str__(self) -> str:
+        # Alertmanager's matcher syntax; json-style quoting escapes what needs it.
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.name}{self.op}"{escaped}"'
+
+
+def eq(name: str, value: str) -> Matcher:
+    return Matcher(name, value, EQ)
+
+
+def present(name: str) -> Matcher:
+    """The label exists (is not empty)."""
+    return Matcher(name, ".+", RE)
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """One Slack notification; the webhook URL comes from the Secret named in config.py."""
+
+    channel: str
+    title: str = ""
+    text: str = ""
+    send_resolved: bool | None = None  # None: Alertmanager's default (false for Slack)
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class PagerDutyConfig:
+    """One PagerDuty Events API v2 notification; the routing key comes from the Secret."""
+
+    severity: str = ""
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Receiver:
+    name: str
+    slack: tuple[SlackConfig, ...] = ()
+    pagerduty: tuple[PagerDutyConfig, ...] = ()
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Route:
+    receiver: str
+    matchers: tuple[Matcher, ...] = ()
+    group_by: tuple[str, ...] = ()
+    group_wait: str = ""
+    group_interval: str = ""
+    repeat_interval: str = ""
+    continue_: bool = False
+    routes: tuple["Route", ...] = ()
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class InhibitRule:
+    """While an alert matching `source` fires, alerts matching `target` with equal `equal` labels are muted."""
+
+    name: str  # for tests and findings only; Alertmanager has no names for inhibit rules
+    source: tuple[Matcher, ...]
+    target: tuple[Matcher, ...]
+    equal: tuple[str, ...]
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class Routing:
+    route: Route
+    receivers: tuple[Receiver, ...]
+    inhibit_rules: tuple[InhibitRule, ...] = ()
+    src: Source = _src_field()
+
+    def receiver(self, name: str) -> Receiver | None:
+        return next((r for r in self.receivers if r.name == name), None)
+
+
+# --- matching -----------------------------------------------------------------------
+
+
+def receivers_for(route: Route, labels: dict) -> list[str]:
+    """The receivers Alertmanager notifies for an alert with `labels` (its dispatch algorithm).
+
+    Children are tried in order; the first match wins unless it has `continue`. A node
+    none of whose children match handles the alert itself. The root matches everything.
+    """
+    return [r.receiver for r in _match(route, labels, root=True)]
+
+
+def _match(route: Route, labels: dict, root: bool = False) -> list[Route]:
+    if not root and not all(m.matches(labels) for m in route.matchers):
+        return []
+    found: list[Route] = []
+    for child in route.routes:
+        hits = _match(child, labels)
+        found.extend(hits)
+        if hits and not child.continue_:
+            break
+    return found or [route]
+
+
+def inhibits(rule: InhibitRule, source: dict, target: dict) -> bool:
+    """Whether firing alert `source` mutes alert `target` under `rule` (Alertmanager's semantics)."""
+    return (
+        all(m.matches(source) for m in rule.source)
+        and all(m.matches(target) for m in rule.target)
+        and all(source.get(n, "") == target.get(n, "") for n in rule.equal)
+        and source != target  # an alert never inhibits itself
+    )
+
+
+def operator_view(routing: Routing, namespace: str, name: str, root_receiver: str = "null") -> Routing:
+    """The tree the prometheus-operator builds from an AlertmanagerConfig `namespace/name`.
+
+    With the default `alertmanagerConfigMatcherStrategy: OnNamespace` the operator adds
+    `namespace="<its namespace>"` to the top route (and to both sides of each inhibit rule),
+    forces `continue: true` on it, prefixes receiver names with `<namespace>/<name>/`,
+    and hangs it below the Alertmanager's own root route, whose receiver
+    (kube-prometheus-stack: "null") gets every alert that matches no AlertmanagerConfig.
+    """
+    ns = eq("namespace", namespace)
+    prefix = f"{namespace}/{name}/"
+
+    def rename(route: Route) -> Route:
+        return replace(route, receiver=prefix + route.receiver, routes=tuple(rename(r) for r in route.routes))
+
+    top = rename(routing.route)
+    top = replace(top, matchers=(ns,) + top.matchers, continue_=True)
+    root = Route(receiver=root_receiver, routes=(top,))
+    receivers = (Receiver(root_receiver),) + tuple(replace(r, name=prefix + r.name) for r in routing.receivers)
+    inhibit = tuple(
+        replace(rule, source=(ns,) + rule.source, target=(ns,) + rule.target) for rule in routing.inhibit_rules
+    )
+    return Routing(root, receivers, inhibit)
+
+
+# --- the labels an alert carries ------------------------------------------------------
+
+# Placeholder values for labels whose value the expression does not fix. `namespace` is
+# the app's: our ServiceMonitor scrapes only that namespace (config.APP_NAMESPACE).
+EXAMPLE_VALUE = "example"
+
+
+def alert_labels(rule, project) -> dict[str, str]:
+    """The labels `rule` carries when it fires: its result labels, its rule labels, severity, alertname.
+
+    Result labels come from the expression (see `result_labels`); each gets the value the
+    expression pins it to, `config.APP_NAMESPACE` for `namespace`, else a placeholder.
+    """
+    recorded = {r.record: r for g in project.all_groups() for r in g.rules if hasattr(r, "record")}
+    pinned: dict[str, str] = {}
+    names = result_labels(promql.parse(rule.expr), project.catalog, recorded, pinned)
+    app_ns = project.config.APP_NAMESPACE
+    labels = {n: pinned.get(n) or (app_ns if n == "namespace" else EXAMPLE_VALUE) for n in sorted(names)}
+    labels.update(rule.labels)
+    labels["severity"] = rule.severity
+    labels["alertname"] = rule.name
+    return labels
+
+
+_NO_LABELS = {"vector", "scalar", "time", "minute", "hour", "day_of_month", "day_of_week",
+              "day_of_year", "days_in_month", "month", "year", "pi"}
+
+
+def result_labels(node, catalog, recorded: dict | None = None, pinned: dict | None = None) -> set[str]:
+    """The label names every series of `node`'s result is sure to carry (`__name__` excluded).
+
+    Selectors carry their metric's labels plus its source's target labels (a recording
+    rule's output: its expression's result labels plus its static labels); `by (...)` keeps
+    those labels; `without` drops; binary operators keep the left side's (one-to-one) or the
+    "many" side's plus `group_*` labels; `or` keeps what both sides share. `pinned` collects
+    values an expression fixes (equality matchers, constant label_replace).
+    """
+    return _Walk(catalog, recorded or {}, {} if pinned is None else pinned).labels(node)
+
+
+class _Walk:
+    def __init__(self, catalog, recorded: dict, pinned: dict):
+        self.catalog, self.recorded, self.pinned = catalog, recorded, pinned
+        self.seen: set[str] = set()
+
+    def labels(self, node) -> set[str]:
+        pinned, f = self.pinned, self.labels
+        if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
+            return f(node.expr)
+        if isinstance(node, pp.MatrixSelector):
+            return f(node.vector_selector)
+        if isinstance(node, pp.VectorSelector):
+            return self.selector(node)
+        if isinstance(node, pp.AggregateExpr):
+            inner = f(node.expr)
+            grouping = set(node.modifier.labels) if node.modifier is not None else set()
+            without = node.modifier is not None and node.modifier.type == pp.AggModifierType.Without
+            if str(node.op) in ("topk", "bottomk", "limitk", "limit_ratio"):
+                return inner
+            if without:
+                return inner - grouping
+            return inner & grouping
+        if isinstance(node, pp.Call):
+            fname = node.func.name
+            vector_args = [a for a in node.args if not isinstance(a, (pp.StringLiteral, pp.NumberLiteral))]
+            if fname in _NO_LABELS or not vector_args:
+                return set()
+            if fname == "label_replace":
+                inner = f(node.args[0])
+                dst, replacement, src, regex = (a.val for a in node.args[1:5])
+                if src == "" and re.fullmatch(regex, "") and "$" not in replacement:
+                    pinned[dst] = replacement  # a constant: label_replace(v, "ns", "codeverify", "", "")
+                return inner | {dst}
+            if fname == "label_join":
+                return f(node.args[0]) | {node.args[1].val}
+            if fname == "histogram_quantile":
+                return f(node.args[1]) - {"le"}
+            if fname in ("absent", "absent_over_time"):
+                return set()  # only equality matchers survive; conservatively none
+            return f(vector_args[0])
+        if isinstance(node, pp.BinaryExpr):
+            lhs = f(node.lhs)
+            rhs = f(node.rhs)
+            lhs_scalar = _is_scalar(node.lhs)
+            rhs_scalar = _is_scalar(node.rhs)
+            if lhs_scalar and rhs_scalar:
+                return set()
+            if lhs_scalar:
+                return rhs
+            if rhs_scalar:
+                return lhs
+            op = str(node.op).lower()
+            mod = node.modifier
+            if op == "or":
+                return lhs & rhs
+            if op in ("and", "unless"):
+                return lhs
+            card = mod.card if mod is not None else None
+            extra = set(mod.group_labels or ()) if mod is not None else set()
+            if card == pp.VectorMatchCardinality.ManyToOne:
+                return lhs | extra
+            if card == pp.VectorMatchCardinality.OneToMany:
+                return rhs | extra
+            return lhs
+        return set()
+
+    def selector(self, sel) -> set[str]:
+        name = promql.metric_name(sel)
+        labels: set[str] = set()
+        rule = self.recorded.get(name)
+        if rule is not None and name not in self.seen:
+            self.seen.add(name)  # a recording rule that reads itself would loop
+            labels = self.labels(promql.parse(rule.expr)) | set(rule.labels)
+            self.seen.discard(name)
+            self.pinned.update(rule.labels)  # static labels override what the expression had
+        else:
+            series = self.catalog.lookup(name) if name else None
+            if series is not None and series.labels is not None:
+                labels = set(series.labels)
+        for m in sel.matchers.matchers:
+            if m.name == "__name__":
+                continue
+            labels.add(m.name)
+            if m.op == pp.MatchOp.Equal and m.value:
+                self.pinned.setdefault(m.name, m.value)
+        return labels
+
+
+def _is_scalar(node) -> bool:
+    while isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
+        node = node.expr
+    if isinstance(node, pp.NumberLiteral):
+        return True
+    if isinstance(node, pp.Call) and node.func.name in ("scalar", "time", "pi"):
+        return True
+    if isinstance(node, pp.BinaryExpr):
+        return _is_scalar(node.lhs) and _is_scalar(node.rhs)
+    return False
+
+
+def undefined_receivers(routing: Routing) -> list[tuple[Route, str]]:
+    """Routes naming a receiver the routing does not define (Alertmanager refuses the config)."""
+    names = {r.name for r in routing.receivers}
+    out, stack = [], [routing.route]
+    while stack:
+        route = stack.pop()
+        if route.receiver not in names:
+            out.append((route, route.receiver))
+        stack.extend(route.routes)
+    return out
