@@ -12,9 +12,10 @@ from ..location import Location
 from ..model import ref_ids
 from ..queries import Query
 from .finding import ERROR, WARNING, Finding
-from .rules import load_duplicate, promql_syntax, promql_unknown_metric
+from .rules import alerts_routing, load_duplicate, promql_syntax, promql_unknown_metric
 
 RULES = (
+    alerts_routing,
     load_duplicate,
     promql_syntax,
     promql_unknown_metric,
