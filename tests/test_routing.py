@@ -354,3 +354,38 @@ def test_runbook_queries_parse_and_use_catalog_metrics(slug):
             assert series is not None and series.labels is not None, f"{slug}: unknown series in {block}"
             unknown = {m.name for m in sel.matchers.matchers} - series.labels - {"__name__"}
             assert not unknown, f"{slug}: {series.name} has no label {sorted(unknown)}"
+
+
+# --- loading ROUTING --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code, message", [
+    pytest.param("ROUTING = 'pagerduty'", "alerts/__init__.py: ROUTING is a str, expected Routing",
+                 id="ROUTING of the wrong type"),
+    pytest.param(
+        "from compiler.routing import Receiver, Route, Routing, eq\n"
+        "ROUTING = Routing(\n"
+        "    Route('default', routes=(Route('pager', matchers=(eq('severity', 'critical'),)),)),\n"
+        "    (Receiver('default'),),\n)",
+        "alerts/__init__.py:{3}: route sends to receiver `pager`, which ROUTING.receivers does not define",
+        id="a route to an undefined receiver names the route's line"),
+])
+def test_bad_routing_is_a_load_error(fixture_project, code, message):
+    from click.testing import CliRunner
+
+    import build
+    path = fixture_project / "alerts" / "__init__.py"
+    before = len(path.read_text().splitlines()) + 1  # the blank line we add
+    with open(path, "a") as fh:
+        fh.write("\n" + code + "\n")
+    # {n} in the message: line n of the appended code.
+    message = re.sub(r"\{(\d+)\}", lambda m: str(before + int(m.group(1))), message)
+    result = CliRunner().invoke(build.cli, ["--root", str(fixture_project), "--check"])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_project_without_routing_emits_no_alertmanager_files(fixture_project):
+    from compiler import pipeline
+    files = pipeline.build(str(fixture_project)).files
+    assert files and not any("alertmanager" in f for f in files)
