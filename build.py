@@ -86,6 +86,28 @@ def diff(ctx, base_rev, fmt, changed_only):
     click.echo(review.format_report(report, fmt, show_unchanged=not changed_only), nl=False)
 
 
+@cli.command()
+@click.option("--prometheus-url", default=None, help="Plot data from this Prometheus (default: layout only).")
+@click.option("--out", "out_dir", default=".preview", show_default=True, help="Directory for the PNGs.")
+@click.option("--changed-only", is_flag=True, help="Only dashboards changed against --base.")
+@click.option("--base", "base_rev", default=None, help="Git revision for --changed-only (default: merge base with main).")
+@click.pass_context
+def preview(ctx, prometheus_url, out_dir, changed_only, base_rev):
+    """Render a PNG per dashboard, laid out as Grafana lays it out."""
+    result = _built(ctx)
+    uids = None
+    if changed_only:
+        report = _run(lambda: review.report(ctx.obj["root"], result.files, base_rev), ctx.obj["debug"])
+        uids = report.changed_dashboards()
+    source = _run(lambda: review.data.prometheus(prometheus_url, time.time()), ctx.obj["debug"]) if prometheus_url else None
+    started = time.perf_counter()
+    done = _run(lambda: review.preview.render_all(result.files, out_dir, uids, source), ctx.obj["debug"])
+    for uid in sorted(done):
+        click.echo(os.path.join(out_dir, f"{uid}.png"))
+    what = "changed " if changed_only else ""
+    click.echo(f"rendered {len(done)} {what}dashboard previews in {time.perf_counter() - started:.2f}s", err=True)
+
+
 def _run(fn, debug: bool):
     try:
         return fn()

@@ -26,3 +26,12 @@ def format_report(rep: _diff.Report, fmt: str, show_unchanged: bool = True) -> s
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
     return (render.markdown if fmt == "markdown" else render.text)(rep, show_unchanged)
+
+
+# Imported last: preview pulls in matplotlib, which only `build.py preview` needs.
+def __getattr__(name: str):
+    if name in ("preview", "data"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(name)

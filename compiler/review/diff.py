@@ -427,7 +427,7 @@ def _slos(old: dict[str, Rule], new: dict[str, Rule]) -> tuple[list[Entry], set[
         service = (b.get(slo) or a.get(slo))[1]
         name = f"`{slo}`" + (f" (service `{service}`)" if service else "")
         generated = _generated_changes(old, new, slo)
-        count = f"; {generated} generated rule{'s' if generated != 1 else ''} follow" if generated else ""
+        count = f"; {generated} generated rule{'s' if generated != 1 else ''} updated to match" if generated else ""
         if slo not in a:
             entries.append(Entry("SLO", name, ADDED, [Item(f"objective {_describe_objective(b[slo][0])}{count}")], slo))
         elif slo not in b:
