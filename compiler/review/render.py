@@ -73,7 +73,8 @@ def _plain(s: str) -> str:
 def markdown(report: Report, show_unchanged: bool = True) -> str:
     out = [MARKER, "### Monitoring changes", ""]
     if report.base is not None:
-        out.append(f"Compared with {_against(report)}: " + (summary(report) + "." if report else "**no changes**."))
+        against = report.base.label if report.base.rev.startswith(report.base.label) else f"{report.base.label} (`{report.base.short}`)"
+        out.append(f"Compared with {against}: " + (summary(report) + "." if report else "**no changes**."))
     elif not report:
         out.append("**No changes.**")
     for kind, heading in SECTIONS:
