@@ -418,3 +418,34 @@ def test_diff_on_main_itself_says_no_changes(repo):
     git(repo, "checkout", "-q", "main")
     output = run_build(repo, "diff")
     assert "No changes." in output
+
+
+@pytest.mark.parametrize("command", ["diff", "preview"])
+@pytest.mark.parametrize("text, code, message", [
+    pytest.param(
+        "from compiler.model import AlertRule, RuleGroup\n"
+        "GROUPS = (RuleGroup('g', (AlertRule('A', 'rate(shop_request_total[5m]) > 1', '5m', 'warning', 's.', 'd.'),)),)\n",
+        1, "[promql/unknown-metric]", id="a lint error prints the finding and exits 1",
+    ),
+    pytest.param("GROUPS = (\n", 2, "alerts/__init__.py:1: syntax error", id="a load error exits 2"),
+])
+def test_a_project_that_does_not_build_has_nothing_to_compare(fixture_project, tmp_path, command, text, code, message):
+    (fixture_project / "alerts" / "__init__.py").write_text(text)
+    result = CliRunner().invoke(build.cli, ["--root", str(fixture_project), command, "--out", str(tmp_path)]
+                                if command == "preview" else ["--root", str(fixture_project), command])
+    assert result.exit_code == code, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_a_base_revision_without_out_shows_everything_added(repo):
+    git(repo, "checkout", "-q", "--orphan", "no-out", "main")
+    try:
+        git(repo, "rm", "-q", "-r", "--cached", "out")
+        git(repo, "commit", "-q", "-m", "before out/ existed")
+        output = run_build(repo, "diff", "--base", "no-out")
+        dashboards = len(snapshot.read(BASE).dashboards)
+        assert output.splitlines()[1].startswith(f"{dashboards} dashboards added, ")
+        assert "removed" not in output and "changed:" not in output
+    finally:
+        git(repo, "checkout", "-q", "-f", "main")
