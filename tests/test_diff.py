@@ -164,7 +164,7 @@ CASES = [
     pytest.param(
         lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["options"].update(textMode="name")),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
-         "- panel Workers up: other settings changed: `options.textMode`"],
+         "- panel Workers up: other settings changed: `options.textMode` `auto` → `name`"],
         id="any other panel setting is named by its JSON path",
     ),
     pytest.param(

@@ -103,10 +103,15 @@ def _paths(old, new, prefix="") -> list[str]:
 
 
 def _other(old: dict, new: dict, handled: set[str]) -> Item | None:
-    paths = _paths({k: v for k, v in old.items() if k not in handled}, {k: v for k, v in new.items() if k not in handled})
+    a = {k: v for k, v in old.items() if k not in handled}
+    b = {k: v for k, v in new.items() if k not in handled}
+    paths = _paths(a, b)
     if not paths:
         return None
-    shown = ", ".join(f"`{p}`" for p in paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else "")
+    if len(paths) <= 3:  # few: show the values too
+        shown = "; ".join(f"`{p}` {q(_get(a, p))} → {q(_get(b, p))}" for p in paths)
+    else:
+        shown = ", ".join(f"`{p}`" for p in paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else "")
     return Item(f"other settings changed: {shown}")
 
 

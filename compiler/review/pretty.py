@@ -70,10 +70,11 @@ def same(old: str, new: str, language: str = "promql") -> bool:
 
 
 def inline_diff(old: str, new: str, language: str = "promql", context: int = 2) -> list[str]:
-    """`-`/`+`/` ` lines of the normalised expressions; short ones are shown whole."""
+    """`-`/`+`/` ` lines of the normalised expressions: whole when short, else hunks with context."""
     a, b = normalise(old, language).splitlines(), normalise(new, language).splitlines()
-    lines = list(difflib.unified_diff(a, b, lineterm="", n=max(len(a), len(b)) if len(a) + len(b) <= 16 else context))
-    return [line for line in lines[2:] if not line.startswith("@@")] if len(a) + len(b) <= 16 else lines[2:]
+    short = len(a) + len(b) <= 16
+    lines = list(difflib.unified_diff(a, b, lineterm="", n=max(len(a), len(b)) if short else context))[2:]
+    return [line for line in lines if not (short and line.startswith("@@"))]
 
 
 def threshold_change(old: str, new: str) -> tuple[str, str] | None:
@@ -107,4 +108,4 @@ def number(value: float) -> str:
     """`0.001`, `2`, `99.9`: the shortest text that reads back as the value."""
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
-    return repr(round(value, 12)).rstrip("0").rstrip(".") if "e" not in repr(value) else repr(value)
+    return repr(round(value, 12))  # 12 digits drop float noise: 0.1 + 0.2 prints 0.3
