@@ -14,7 +14,7 @@ import click
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
-from compiler import lint, pipeline, write  # noqa: E402
+from compiler import lint, pipeline, review, write  # noqa: E402
 from compiler.errors import LoadError, UsageError  # noqa: E402
 
 
@@ -63,6 +63,49 @@ def cli(ctx, root, out_dir, check, strict, debug):
         f"{s['records']} recording rules -> {s['files']} files in {os.path.relpath(out)} "
         f"({changed} changed) in {time.perf_counter() - started:.2f}s"
     )
+
+
+def _built(ctx):
+    """The in-memory build of the project, or exit 1 with its findings."""
+    result = _run(lambda: pipeline.build(ctx.obj["root"], ctx.obj["strict"]), ctx.obj["debug"])
+    if not result.ok or lint.has_errors(result.findings, ctx.obj["strict"]) or not result.files:
+        _print_findings(result.findings)
+        _fail("the build fails, so there is nothing to compare", 1)
+    return result
+
+
+@cli.command()
+@click.option("--base", "base_rev", default=None, help="Git revision to compare with (default: merge base with main, else HEAD).")
+@click.option("--format", "fmt", type=click.Choice(review.FORMATS), default="text", show_default=True)
+@click.option("--changed-only", is_flag=True, help="Leave out the count of unchanged dashboards and rules.")
+@click.pass_context
+def diff(ctx, base_rev, fmt, changed_only):
+    """Show what the current definitions change in out/, in reviewer terms."""
+    result = _built(ctx)
+    report = _run(lambda: review.report(ctx.obj["root"], result.files, base_rev), ctx.obj["debug"])
+    click.echo(review.format_report(report, fmt, show_unchanged=not changed_only), nl=False)
+
+
+@cli.command()
+@click.option("--prometheus-url", default=None, help="Plot data from this Prometheus (default: layout only).")
+@click.option("--out", "out_dir", default=".preview", show_default=True, help="Directory for the PNGs.")
+@click.option("--changed-only", is_flag=True, help="Only dashboards changed against --base.")
+@click.option("--base", "base_rev", default=None, help="Git revision for --changed-only (default: merge base with main).")
+@click.pass_context
+def preview(ctx, prometheus_url, out_dir, changed_only, base_rev):
+    """Render a PNG per dashboard, laid out as Grafana lays it out."""
+    result = _built(ctx)
+    uids = None
+    if changed_only:
+        report = _run(lambda: review.report(ctx.obj["root"], result.files, base_rev), ctx.obj["debug"])
+        uids = report.changed_dashboards()
+    source = _run(lambda: review.data.prometheus(prometheus_url, time.time()), ctx.obj["debug"]) if prometheus_url else None
+    started = time.perf_counter()
+    done = _run(lambda: review.preview.render_all(result.files, out_dir, uids, source), ctx.obj["debug"])
+    for uid in sorted(done):
+        click.echo(os.path.join(out_dir, f"{uid}.png"))
+    what = "changed " if changed_only else ""
+    click.echo(f"rendered {len(done)} {what}dashboard previews in {time.perf_counter() - started:.2f}s", err=True)
 
 
 def _run(fn, debug: bool):
