@@ -47,20 +47,27 @@ def cli(ctx, root, out_dir, check, strict, debug):
     if not result.ok or lint.has_errors(result.findings, strict) or not result.files:
         click.echo("build failed: out/ left unchanged", err=True)
         sys.exit(1)
+    dests = result.destinations(out_dir)
     if check:
-        drift = write.check(out, result.files)
-        if drift:
+        stale = False
+        for directory, files in dests.items():
+            drift = write.check(directory, files)
             for line in drift.lines():
-                click.echo(line, err=True)
-            click.echo(f"{os.path.relpath(out)} is out of date: run `python build.py`", err=True)
+                click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
+            if drift:
+                click.echo(f"{os.path.relpath(directory)} is out of date: run `python build.py`", err=True)
+            stale = stale or bool(drift)
+        if stale:
             sys.exit(1)
-        click.echo(f"{os.path.relpath(out)} is up to date ({len(result.files)} files)")
+        for directory, files in dests.items():
+            click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
         return
-    changed = write.write(out, result.files)
+    changed = sum(write.write(directory, files) for directory, files in dests.items())
     s = result.summary()
+    trees = ", ".join(f"{len(files)} in {os.path.relpath(d)}" for d, files in dests.items())
     click.echo(
         f"built {s['dashboards']} dashboards, {s['panels']} panels, {s['alerts']} alerts, "
-        f"{s['records']} recording rules -> {s['files']} files in {os.path.relpath(out)} "
+        f"{s['records']} recording rules -> {trees} "
         f"({changed} changed) in {time.perf_counter() - started:.2f}s"
     )
 
