@@ -104,9 +104,9 @@ def exporter(config, name: str, port: int) -> dict[str, str]:
     }
 
 
-def selector(name: str, labels: dict[str, str]) -> str:
-    """`name{a="1", b="2"}` with sorted labels: a scenario's series key."""
-    body = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+def selector(name: str, labels: dict[str, str], sep: str = ", ") -> str:
+    """`name{a="1", b="2"}` with sorted labels: a scenario's series key (OpenMetrics wants `sep=","`)."""
+    body = sep.join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
     return f"{name}{{{body}}}"
 
 
