@@ -1,0 +1,121 @@
+"""End to end: the emitted rules and every dashboard query in Debian's real Prometheus, on synthetic data.
+
+A few hours of a healthy synthetic CodeVerify are backfilled with promtool; a
+Prometheus on 127.0.0.1 evaluates out/prometheus/*.rules.yaml over them. Runs in CI
+(make test installs the prometheus package); skipped locally without it.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import tempfile
+import time
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from compiler import simulate, verify
+from compiler.load import load
+from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
+from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+PROJECT = load(ROOT)
+PROBE = RuleGroup("e2e-probe", (
+    RecordingRule("namespace:codeverify_queue_length:max", "max by (namespace) (codeverify_queue_length)"),
+    RecordingRule("namespace:nothing:max", 'max by (namespace) (codeverify_queue_length{app="nobody"})'),
+))
+SCRAPE = 30
+HOURS = 3
+RANGE, STEP = 3600, SCRAPE
+
+
+@pytest.fixture(scope="module")
+def server(promtool, prometheus_bin):
+    """(url, end of data): a Prometheus over HOURS of healthy data and the committed rule files."""
+    with tempfile.TemporaryDirectory(prefix="codeverify-e2e-") as tmp:
+        end = int(time.time()) // SCRAPE * SCRAPE
+        data = os.path.join(tmp, "codeverify.om")
+        simulate.write(data, PROJECT.catalog, PROJECT.config, end - HOURS * 3600, end, SCRAPE)
+        verify.backfill(promtool, data, os.path.join(tmp, "data"))
+        os.remove(data)
+        rules = sorted(glob.glob(os.path.join(ROOT, "out", "prometheus", "*.rules.yaml")))
+        # A recording rule of our own, so that the recorded-series check runs before the SLOs bring theirs.
+        probe = os.path.join(tmp, "probe.rules.yaml")
+        with open(probe, "w") as fh:
+            yaml.safe_dump({"groups": [{"name": PROBE.name, "rules": [{"record": r.record, "expr": r.expr}
+                                                                       for r in PROBE.rules]}]}, fh)
+        rules.append(probe)
+        with verify.running_prometheus(prometheus_bin, os.path.join(tmp, "data"), rules) as url:
+            yield url, end
+
+
+TARGETS = [
+    pytest.param(dash, panel, ref, target, id=f"{dash.uid} › {panel.title} › {ref}")
+    for dash in PROJECT.dashboards
+    for panel in dash.panels
+    for ref, target in zip(ref_ids(panel.targets), panel.targets)
+]
+
+
+@pytest.mark.parametrize("dash, panel, ref, target", TARGETS)
+def test_dashboard_target_returns_series(server, dash, panel, ref, target):
+    if target.datasource != "prometheus":
+        pytest.skip(f"{target.datasource} target: Loki logs have no Prometheus data to check against")
+    url, end = server
+    check = verify.Check(dash.uid, panel.title, ref)
+    values = verify.grafana_values(RANGE, STEP, SCRAPE)
+    verify._run(check, url, verify.promql.expand(target.expr, values), end,
+                0 if target.instant else RANGE, STEP, want_series=True)
+    assert check.ok, f"{check.error}\n{target.expr}"
+
+
+def test_rules_run_alerts_stay_quiet_and_their_signals_have_series(server):
+    url, end = server
+    checks = verify.check_rules(PROJECT, url, end)
+    alerts = [r for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule)]
+    assert len([c for c in checks if c.what.startswith("alert")]) == len(alerts)
+    assert [f"{c.item}: {c.what}: {c.error}" for c in checks if not c.ok] == []
+
+
+def test_recording_rules_produce_series(server):
+    records = [r for g in PROJECT.all_groups() for r in g.rules if isinstance(r, RecordingRule)]
+    if not records:
+        pytest.skip("the project has no recording rules yet (they come with the SLOs)")
+    url, _ = server
+    checks = verify.check_recorded(PROJECT, url)
+    assert len(checks) == len(records)
+    assert [f"{c.item}: {c.error}" for c in checks if not c.ok] == []
+
+
+def test_recorded_series_are_checked_after_evaluation(server):
+    url, _ = server
+    probe = SimpleNamespace(all_groups=lambda: (PROBE,))
+    checks = {c.item: c for c in verify.check_recorded(probe, url)}
+    assert checks["namespace:codeverify_queue_length:max"].ok and checks["namespace:codeverify_queue_length:max"].series
+    assert checks["namespace:nothing:max"].error == "no series"
+
+
+def _project(*rules):
+    return SimpleNamespace(all_groups=lambda: (RuleGroup("g", rules),), dashboards=())
+
+
+@pytest.mark.parametrize(
+    "rule, error",
+    [
+        pytest.param(AlertRule("Always", "vector(1) > 0", "1m", "info", "s.", "d."), "fires on the simulated data",
+                     id="an alert firing on healthy data is reported"),
+        pytest.param(AlertRule("Typo", "sum(rate(codeverify_http_request_total[5m])) > 1", "1m", "info", "s.", "d."),
+                     "no series", id="an alert whose signal has no series is reported"),
+        pytest.param(RecordingRule("x:y", "sum by (nope) (codeverify_queue_length{app=\"nobody\"})"), "no series",
+                     id="a recording rule without series is reported"),
+        pytest.param(RecordingRule("x:z", "rate(codeverify_queue_length)"), "bad_data",
+                     id="a query Prometheus refuses is reported"),
+    ],
+)
+def test_the_checks_can_fail(server, rule, error):
+    url, end = server
+    checks = verify.check_rules(_project(rule), url, end)
+    assert any(error in c.error for c in checks if not c.ok), checks
