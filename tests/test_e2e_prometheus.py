@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import tempfile
 import time
 from types import SimpleNamespace
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+import build
 from compiler import simulate, verify
 from compiler.load import load
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
@@ -119,3 +122,41 @@ def test_the_checks_can_fail(server, rule, error):
     url, end = server
     checks = verify.check_rules(_project(rule), url, end)
     assert any(error in c.error for c in checks if not c.ok), checks
+
+
+def test_build_verify_prints_every_panel_and_scenario(promtool, prometheus_bin):
+    result = CliRunner().invoke(build.cli, ["--root", ROOT, "verify", "--hours", "2"])
+    assert result.exit_code == 0, result.output
+    for dash in PROJECT.dashboards:
+        assert f"dashboard {dash.uid}" in result.output
+        for panel in dash.panels:
+            assert panel.title in result.output
+    scenarios = [s for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule) for s in r.scenarios]
+    assert result.output.count("  pass  ") == len(scenarios)
+    assert "skipped: loki target" in result.output
+
+
+def test_build_verify_names_the_package_when_tools_are_missing(tmp_path):
+    result = CliRunner(env={"PATH": str(tmp_path)}).invoke(build.cli, ["--root", ROOT, "verify"])
+    assert result.exit_code == 2
+    assert "apt-get install prometheus" in result.output
+
+
+def test_build_verify_fails_on_a_panel_without_data(promtool, prometheus_bin, tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name in ("config.py", "catalog.py"):
+        shutil.copy(os.path.join(ROOT, name), root / name)
+    for name in ("alerts", "dashboards", "slo"):
+        shutil.copytree(os.path.join(ROOT, name), root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    overview = root / "dashboards" / "overview.py"
+    before = "codeverify_queue_length{c.selector(c.CODEVERIFY)}"
+    assert before in overview.read_text()
+    text = overview.read_text().replace(before, "codeverify_queue_length{c.selector(c.CODEVERIFY, NOWHERE)}")
+    head = "from . import common as c\n"
+    assert head in text
+    overview.write_text(text.replace(head, head + "NOWHERE = 'queue=\"nowhere\"'  # a queue no pod reports\n"))
+    result = CliRunner().invoke(build.cli, ["--root", str(root), "verify", "--hours", "1"])
+    assert result.exit_code == 1, result.output
+    assert "✗ Queue depth" in result.output and "no series" in result.output
+    assert "FAILED" in result.output
