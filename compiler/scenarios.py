@@ -263,7 +263,7 @@ def series_problem(selector: str, catalog) -> str | None:
     source = catalog.sources.get(series.metric.source)
     required = set(source.target_labels) if source else set()
     if name == "up":
-        required = set()  # `up` has whatever its target has: the labels of its job's source
+        required = {"job", "instance"}  # and the rest of whichever target it describes
     missing = sorted(required - labels)
     if missing:
         return (f"series `{name}` lacks the target labels {_names(missing)} that every series of "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from . import targets
@@ -50,7 +50,7 @@ class Stream:
     sigma: float = 0.8  # histogram: spread of log(observation)
     integral: bool = True  # gauge: whole numbers only
     wander: float = 0.15  # relative amplitude of the slow variation
-    phase: float = field(default=0.0)
+    phase: float = 0.0  # of the wander; derived from the labels when left 0
 
 
 @dataclass(frozen=True)
@@ -347,12 +347,17 @@ PROFILES: dict[str, Callable[[_World, Metric], list[Stream]]] = {
 }
 
 
-def _generic(w: _World, m: Metric, catalog) -> list[Stream]:
+def _generic(w: _World, m: Metric) -> list[Stream]:
     """A metric without a profile: one stream per enumerated label combination, per target of its source."""
-    if m.source == "codeverify":
-        bases = w.scraped("api", "worker")
-    else:
-        bases = [labels for labels, _ in w.up_series() if labels.get("job") not in {p["job"] for p in w.scraped("api", "worker")}][:1]
+    first = w.pods[0]
+    by_source = {  # catalog source name -> the targets that expose it
+        "cadvisor": [targets.cadvisor_container(first.node, first.namespace, first.name, first.containers[0])],
+        "kube-state-metrics": [targets.kube_state_metrics(first.namespace, first.name, first.containers[0])],
+        "postgres-exporter": [w.postgres],
+        "redis-exporter": [w.redis],
+        "prometheus": [labels for labels, _ in w.up_series()],
+    }
+    bases = by_source.get(m.source) or w.scraped("api", "worker")
     choices = [m.values.get(label, ("default",))[:4] for label in m.labels]
     combos = list(itertools.islice(itertools.product(*choices), 16))
     median = m.buckets[len(m.buckets) // 2] if m.buckets else 0.0
@@ -430,7 +435,7 @@ def streams(catalog, config, knobs: Knobs = Knobs()) -> dict[str, list[Stream]]:
     """Metric name -> its streams, for every metric of the catalog."""
     world = _World(config, knobs)
     return {
-        m.name: (PROFILES[m.name](world, m) if m.name in PROFILES else _generic(world, m, catalog))
+        m.name: (PROFILES[m.name](world, m) if m.name in PROFILES else _generic(world, m))
         for m in catalog.metrics.values()
         if m.type in (COUNTER, GAUGE, HISTOGRAM)
     }

@@ -131,6 +131,8 @@ def _cfg():
         pytest.param(targets.series("up", targets.worker(_cfg(), 0)), None, id="a worker's up is fine"),
         pytest.param(targets.series("codeverify_queue_length", targets.api(_cfg(), 1), queue="analysis"), None,
                      id="a CodeVerify series with every target label is fine"),
+        pytest.param('up{app="codeverify-worker", namespace="codeverify"}', "lacks the target labels",
+                     id="an up series without job and instance is reported"),
         pytest.param('codeverify_queue_length{queue="analysis"}', "lacks the target labels",
                      id="a series without its target labels is reported"),
         pytest.param(targets.series("codeverify_queue_length", targets.api(_cfg(), 0), queue="a", endpoint_="x"),

@@ -5,14 +5,13 @@ import math
 import re
 import subprocess
 from collections import defaultdict
-from dataclasses import replace
 
 import pytest
 
 from compiler import scenarios, simulate, targets
 from compiler.load import load
 from compiler.metrics import Catalog
-from compiler.model import COUNTER, HISTOGRAM, Metric
+from compiler.model import COUNTER, GAUGE, HISTOGRAM, Metric
 from conftest import ROOT
 
 START, END, STEP = 1_700_000_000, 1_700_000_000 + 20 * 60, 30
@@ -173,13 +172,25 @@ def test_generation_is_deterministic(project):
     assert a == simulate.generate(project.catalog, project.config, START, START + 300, STEP)
 
 
-def test_a_metric_without_profile_still_gets_series(project):
-    extra = Metric("codeverify_cache_hits_total", COUNTER, "Cache hits.", "codeverify", labels=("cache",),
-                   values={"cache": ("repo", "ast")})
+@pytest.mark.parametrize(
+    "extra, label, values",
+    [
+        pytest.param(Metric("codeverify_cache_hits_total", COUNTER, "Cache hits.", "codeverify", labels=("cache",),
+                            values={"cache": ("repo", "ast")}), "cache", {"repo", "ast"},
+                     id="a new CodeVerify counter gets a series per enumerated value"),
+        pytest.param(Metric("pg_locks_count", GAUGE, "Locks.", "postgres-exporter", labels=("mode",)),
+                     "mode", {"default"}, id="a new exporter gauge gets the exporter's target labels"),
+        pytest.param(Metric("codeverify_cache_seconds", HISTOGRAM, "Cache time.", "codeverify", buckets=(0.1, 1.0)),
+                     "le", {"0.1", "1.0", "+Inf"}, id="a new histogram gets its buckets"),
+    ],
+)
+def test_a_metric_without_profile_still_gets_series(project, extra, label, values):
     catalog = Catalog(tuple(project.catalog.metrics.values()) + (extra,), tuple(project.catalog.sources.values()))
     series = parse(simulate.generate(catalog, project.config, START, START + 120, STEP))
-    caches = {dict(labels)["cache"] for n, labels in series if n == extra.name}
-    assert caches == {"repo", "ast"}
+    mine = [(n, dict(labels)) for n, labels in series if n.startswith(extra.name)]
+    assert {labels[label] for _, labels in mine if label in labels} == values
+    assert {scenarios.series_problem(targets.selector(n, labels), catalog) for n, labels in mine} == {None}, \
+        "every series carries its source's target labels"
 
 
 def test_promtool_backfills_the_text(promtool, project, tmp_path):
