@@ -161,18 +161,25 @@ def grafana_values(range_s: int, step: int, scrape_s: int) -> dict[str, str]:
     }
 
 
-def signal_expr(expr: str) -> str | None:
-    """An alert expression without its final `<op> <number>` threshold, when it has one.
+def signals(expr: str) -> list[str]:
+    """An alert expression's signals: each `<query> <op> <number>` without its threshold.
 
-    The signal must have series on healthy data even though the alert is quiet: a
-    ratio whose sides never match, or a label the scrape never attaches, shows here.
+    `a > 0.1 and b >= 20` gives `a` and `b`. The signals must have series on healthy
+    data even though the alert is quiet: a ratio whose sides never match, or a label
+    the scrape never attaches, shows here as an empty signal.
     """
-    node = promql.parse(expr)
-    if not (hasattr(node, "op") and str(node.op) in (">", "<", ">=", "<=", "==", "!=")
-            and type(node.rhs).__name__ == "NumberLiteral"):
-        return None
-    m = re.match(r"^(.*\S)\s*(?:[<>]=?|==|!=)\s*\S+\s*$", expr.strip(), re.S)
-    return m.group(1) if m else None
+    def walk(node) -> list[str]:
+        op = str(getattr(node, "op", ""))
+        if isinstance(node, promql.pp.ParenExpr):
+            return walk(node.expr)
+        if isinstance(node, promql.pp.BinaryExpr) and op == "and":
+            return walk(node.lhs) + walk(node.rhs)
+        if (isinstance(node, promql.pp.BinaryExpr) and op in (">", "<", ">=", "<=", "==", "!=")
+                and isinstance(node.rhs, promql.pp.NumberLiteral)):
+            return [str(node.lhs)]
+        return []
+
+    return walk(promql.parse(expr))
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -266,9 +273,8 @@ def check_rules(project, url: str, end: float) -> list[Check]:
                 if quiet.ok and quiet.series:
                     quiet.ok, quiet.error = False, f"fires on the simulated data ({quiet.series} alerts)"
                 checks.append(quiet)
-                signal_query = signal_expr(rule.expr)
-                if signal_query:
-                    check = Check(group.name, rule.name, "signal (threshold removed)")
+                for i, signal_query in enumerate(signals(rule.expr)):
+                    check = Check(group.name, rule.name, f"signal {i + 1} (threshold removed)")
                     _run(check, url, signal_query, end, want_series=True)
                     checks.append(check)
             elif isinstance(rule, RecordingRule):

@@ -160,3 +160,19 @@ def test_build_verify_fails_on_a_panel_without_data(promtool, prometheus_bin, tm
     assert result.exit_code == 1, result.output
     assert "✗ Queue depth" in result.output and "no series" in result.output
     assert "FAILED" in result.output
+
+
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        pytest.param("sum(a) / sum(b) > 0.05", ["sum(a) / sum(b)"], id="a ratio over a threshold"),
+        pytest.param("(x > 0.1) and y >= 20", ["x", "y"], id="both sides of an and"),
+        pytest.param("up == 0", ["up"], id="a comparison with zero"),
+        pytest.param("absent(up)", [], id="no threshold, no signal"),
+        pytest.param("a > b", [], id="a comparison of two series has no fixed threshold"),
+    ],
+)
+def test_signals(expr, expected):
+    def canonical(text):
+        return str(verify.promql.parse(text))
+    assert [canonical(s) for s in verify.signals(expr)] == [canonical(e) for e in expected]
