@@ -30,6 +30,12 @@ PROBE = RuleGroup("e2e-probe", (
     RecordingRule("namespace:codeverify_queue_length:max", "max by (namespace) (codeverify_queue_length)"),
     RecordingRule("namespace:nothing:max", 'max by (namespace) (codeverify_queue_length{app="nobody"})'),
 ))
+# A second group reading the first one's output, and an alert on it: queries on
+# recorded series must wait for the server's evaluations (as SLO burn-rate rules do).
+CHAIN = RuleGroup("e2e-probe-chain", (
+    RecordingRule("codeverify:queue_length:max", "max(namespace:codeverify_queue_length:max)"),
+    AlertRule("ProbeQueueOnRecord", "codeverify:queue_length:max > 1000", "1m", "info", "s.", "d."),
+))
 SCRAPE = 30
 HOURS = 3
 RANGE, STEP = 3600, SCRAPE
@@ -48,8 +54,10 @@ def server(promtool, prometheus_bin):
         # A recording rule of our own, so that the recorded-series check runs before the SLOs bring theirs.
         probe = os.path.join(tmp, "probe.rules.yaml")
         with open(probe, "w") as fh:
-            yaml.safe_dump({"groups": [{"name": PROBE.name, "rules": [{"record": r.record, "expr": r.expr}
-                                                                       for r in PROBE.rules]}]}, fh)
+            yaml.safe_dump({"groups": [
+                {"name": g.name, "rules": [{"record": r.record, "expr": r.expr} if isinstance(r, RecordingRule)
+                                           else {"alert": r.name, "expr": r.expr} for r in g.rules]}
+                for g in (PROBE, CHAIN)]}, fh)
         rules.append(probe)
         with verify.running_prometheus(prometheus_bin, os.path.join(tmp, "data"), rules) as url:
             yield url, end
@@ -99,6 +107,18 @@ def test_recorded_series_are_checked_after_evaluation(server):
     checks = {c.item: c for c in verify.check_recorded(probe, url)}
     assert checks["namespace:codeverify_queue_length:max"].ok and checks["namespace:codeverify_queue_length:max"].series
     assert checks["namespace:nothing:max"].error == "no series"
+
+
+def test_queries_on_recorded_series_run_after_evaluation(server):
+    url, end = server
+    checks = verify.check_rules(SimpleNamespace(all_groups=lambda: (PROBE, CHAIN)), url, end)
+    assert [c.item for c in checks if not c.ok] == ["namespace:nothing:max"] * 2, "its expr and its recorded series"
+    assert [(c.item, c.what, c.ok) for c in checks if c.group == CHAIN.name] == [
+        ("codeverify:queue_length:max", "expr", True),
+        ("ProbeQueueOnRecord", "alert (quiet on this data)", True),
+        ("ProbeQueueOnRecord", "signal 1 (threshold removed)", True),
+        ("codeverify:queue_length:max", "recorded series", True),
+    ], checks
 
 
 def _project(*rules):
