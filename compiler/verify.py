@@ -162,7 +162,7 @@ def grafana_values(range_s: int, step: int, scrape_s: int) -> dict[str, str]:
 
 
 def signals(expr: str) -> list[str]:
-    """An alert expression's signals: each `<query> <op> <number>` without its threshold.
+    """An alert expression's signals: each `<query> <op> <constant>` without its threshold.
 
     `a > 0.1 and b >= 20` gives `a` and `b`. The signals must have series on healthy
     data even though the alert is quiet: a ratio whose sides never match, or a label
@@ -175,7 +175,7 @@ def signals(expr: str) -> list[str]:
         if isinstance(node, promql.pp.BinaryExpr) and op == "and":
             return walk(node.lhs) + walk(node.rhs)
         if (isinstance(node, promql.pp.BinaryExpr) and op in (">", "<", ">=", "<=", "==", "!=")
-                and isinstance(node.rhs, promql.pp.NumberLiteral)):
+                and not promql.selectors(node.rhs)):  # a number, or arithmetic of numbers (14.4 * 0.001)
             return [str(node.lhs)]
         return []
 

@@ -188,6 +188,8 @@ def test_build_verify_fails_on_a_panel_without_data(promtool, prometheus_bin, tm
         pytest.param("sum(a) / sum(b) > 0.05", ["sum(a) / sum(b)"], id="a ratio over a threshold"),
         pytest.param("(x > 0.1) and y >= 20", ["x", "y"], id="both sides of an and"),
         pytest.param("up == 0", ["up"], id="a comparison with zero"),
+        pytest.param("slo:burn:1h > (14.4 * 0.001) and slo:burn:5m > (14.4 * 0.001)",
+                     ["slo:burn:1h", "slo:burn:5m"], id="a burn-rate threshold computed from numbers"),
         pytest.param("absent(up)", [], id="no threshold, no signal"),
         pytest.param("a > b", [], id="a comparison of two series has no fixed threshold"),
     ],
