@@ -21,7 +21,6 @@ from .model import AlertRule, Scenario
 
 # --- Go template subset ---------------------------------------------------------------
 
-FUNCTIONS = ("humanize", "humanizePercentage", "humanizeDuration")
 _ACTION = re.compile(r"{{(.*?)}}", re.S)
 _VALUE = r"(?:\$value|\.Value)"
 _LABEL = r"(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)"
@@ -62,7 +61,7 @@ def render(template: str, labels: dict[str, str], value: float | None) -> str:
                 return go_float(value)
             if arg not in FUNCTIONS:
                 raise TemplateError(f"`{{{{ {body} }}}}`: function `{arg}` is not rendered here; state `annotations`")
-            return globals()[_snake(arg)](value)
+            return FUNCTIONS[arg](value)
         raise TemplateError(f"`{{{{ {body} }}}}` is outside the rendered template subset; state `annotations`")
 
     return _ACTION.sub(action, template)
@@ -147,8 +146,12 @@ def humanize_duration(v: float) -> str:
     return f"{_g4(v)}{prefix}s"
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+# The Prometheus template functions rendered here, by their template name.
+FUNCTIONS = {
+    "humanize": humanize,
+    "humanizePercentage": humanize_percentage,
+    "humanizeDuration": humanize_duration,
+}
 
 
 # --- scenarios -> promtool tests --------------------------------------------------------
