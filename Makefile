@@ -6,13 +6,16 @@ STAMP := $(VENV)/.installed
 # Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool.
 DEB_PACKAGES := prometheus prometheus-alertmanager
 
-.PHONY: build test check tools clean
+.PHONY: build test check verify tools clean
 
 build: $(STAMP)
 	$(PY) build.py
 
 check: $(STAMP)
 	$(PY) build.py --check
+
+verify: $(STAMP) tools
+	$(PY) build.py verify
 
 test: $(STAMP) tools
 	$(PY) -m pytest

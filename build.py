@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compile CodeVerify's monitoring definitions into out/ (see README.md).
 
-Exit status: 0 ok; 1 lint errors or stale out/; 2 usage or load error.
+Exit status: 0 ok; 1 lint errors, stale out/ or tests/promtool/, or a failed verify;
+2 usage or load error, or verify without prometheus/promtool.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
 from compiler import lint, pipeline, review, write  # noqa: E402
+from compiler import verify as e2e  # noqa: E402
 from compiler.errors import LoadError, UsageError  # noqa: E402
 
 
@@ -47,20 +49,27 @@ def cli(ctx, root, out_dir, check, strict, debug):
     if not result.ok or lint.has_errors(result.findings, strict) or not result.files:
         click.echo("build failed: out/ left unchanged", err=True)
         sys.exit(1)
+    dests = result.destinations(out_dir)
     if check:
-        drift = write.check(out, result.files)
-        if drift:
+        stale = False
+        for directory, files in dests.items():
+            drift = write.check(directory, files)
             for line in drift.lines():
-                click.echo(line, err=True)
-            click.echo(f"{os.path.relpath(out)} is out of date: run `python build.py`", err=True)
+                click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
+            if drift:
+                click.echo(f"{os.path.relpath(directory)} is out of date: run `python build.py`", err=True)
+            stale = stale or bool(drift)
+        if stale:
             sys.exit(1)
-        click.echo(f"{os.path.relpath(out)} is up to date ({len(result.files)} files)")
+        for directory, files in dests.items():
+            click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
         return
-    changed = write.write(out, result.files)
+    changed = sum(write.write(directory, files) for directory, files in dests.items())
     s = result.summary()
+    trees = ", ".join(f"{len(files)} in {os.path.relpath(d)}" for d, files in dests.items())
     click.echo(
         f"built {s['dashboards']} dashboards, {s['panels']} panels, {s['alerts']} alerts, "
-        f"{s['records']} recording rules -> {s['files']} files in {os.path.relpath(out)} "
+        f"{s['records']} recording rules -> {trees} "
         f"({changed} changed) in {time.perf_counter() - started:.2f}s"
     )
 
@@ -106,6 +115,29 @@ def preview(ctx, prometheus_url, out_dir, changed_only, base_rev):
         click.echo(os.path.join(out_dir, f"{uid}.png"))
     what = "changed " if changed_only else ""
     click.echo(f"rendered {len(done)} {what}dashboard previews in {time.perf_counter() - started:.2f}s", err=True)
+
+
+@cli.command()
+@click.option("--hours", default=3.0, show_default=True, help="Hours of synthetic data to backfill.")
+@click.pass_obj
+def verify(obj, hours):
+    """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
+    try:
+        e2e.tools()
+    except e2e.ToolMissing as exc:
+        _fail(str(exc))
+    result = _run(lambda: pipeline.build(obj["root"]), obj["debug"])
+    _print_findings(result.findings)
+    if not result.ok or not result.files:
+        click.echo("build failed: fix the findings above, then verify", err=True)
+        sys.exit(1)
+    try:
+        report = e2e.verify(result, hours=hours)
+    except RuntimeError as exc:  # promtool refused the data, or prometheus did not start
+        _fail(str(exc), 1)
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(0 if report.ok else 1)
 
 
 def _run(fn, debug: bool):

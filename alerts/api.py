@@ -1,8 +1,10 @@
 """Alerts on the CodeVerify API: errors and latency of HTTP requests."""
 from __future__ import annotations
 
+import catalog
 import config
-from compiler.model import AlertRule, RuleGroup
+from compiler import targets
+from compiler.model import AlertRule, RuleGroup, Scenario
 
 # The guide's ratio used `sum(...)` without `by`: both sides had no labels, so they
 # matched, but the alert lost every label, `namespace` included. prometheus-operator's
@@ -25,7 +27,39 @@ sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}}}
         "returned a 5xx status over the last 5 minutes (threshold 5%)."
     ),
     runbook="high-error-rate",
-    scenarios=(),
+    # Two API pods, 1000 requests a minute between them; 51 (5.1 %) or 49 (4.9 %) of them 5xx.
+    scenarios=(
+        Scenario(
+            "fires just past 5% of 5xx responses",
+            {
+                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                               method="POST", handler="/api/v1/analyses", status="200"): "0+474x20",
+                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                               method="POST", handler="/api/v1/analyses", status="500"): "0+26x20",
+                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                               method="GET", handler="/api/v1/analyses/{id}", status="200"): "0+475x20",
+                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                               method="GET", handler="/api/v1/analyses/{id}", status="503"): "0+25x20",
+            },
+            at="15m",
+            fires=({"namespace": config.APP_NAMESPACE},),
+            value=0.051,
+        ),
+        Scenario(
+            "stays quiet just under 5% of 5xx responses",
+            {
+                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                               method="POST", handler="/api/v1/analyses", status="200"): "0+476x20",
+                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                               method="POST", handler="/api/v1/analyses", status="500"): "0+24x20",
+                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                               method="GET", handler="/api/v1/analyses/{id}", status="200"): "0+475x20",
+                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                               method="GET", handler="/api/v1/analyses/{id}", status="503"): "0+25x20",
+            },
+            at="15m",
+        ),
+    ),
 )
 
 # The guide's `> 2` only works because catalog.HTTP_BUCKETS has 2.0 as a bucket bound
@@ -46,7 +80,26 @@ histogram_quantile(0.95,
         "{{ $value | humanizeDuration }} over the last 5 minutes (threshold 2s)."
     ),
     runbook="high-latency",
-    scenarios=(),
+    # 100 requests a minute. Firing: 94 within 2 s, so the 95th lies in the (2, 5] bucket
+    # at 2 + 3 * (95 - 94) / (100 - 94) = 2.5 s. Quiet: 96 within 2 s puts it at 1.83 s.
+    scenarios=(
+        Scenario(
+            "fires when the p95 is just past 2s",
+            targets.histogram_buckets(
+                "codeverify_http_request_duration_seconds", targets.api(config, 0), catalog.HTTP_BUCKETS,
+                (0, 0, 5, 10, 20, 40, 60, 90, 94, 100, 100, 100), 20, method="POST", handler="/api/v1/analyses"),
+            at="15m",
+            fires=({"namespace": config.APP_NAMESPACE},),
+            value=2.5,
+        ),
+        Scenario(
+            "stays quiet when the p95 is just under 2s",
+            targets.histogram_buckets(
+                "codeverify_http_request_duration_seconds", targets.api(config, 0), catalog.HTTP_BUCKETS,
+                (0, 0, 5, 10, 20, 40, 60, 90, 96, 100, 100, 100), 20, method="POST", handler="/api/v1/analyses"),
+            at="15m",
+        ),
+    ),
 )
 
 GROUP = RuleGroup(name="codeverify-api", rules=(HIGH_ERROR_RATE, HIGH_LATENCY))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import config
-from compiler.model import AlertRule, RuleGroup
+from compiler import targets
+from compiler.model import AlertRule, RuleGroup, Scenario
 
 # Per pod on purpose (no aggregation): each API and worker process has its own connection
 # pool, and one exhausted pool stalls that pod's requests even when the others are idle.
@@ -19,7 +20,28 @@ DATABASE_CONNECTION_POOL_EXHAUSTED = AlertRule(
         "{{ $labels.pod }} in namespace {{ $labels.namespace }} (threshold 5)."
     ),
     runbook="database-connection-issues",
-    scenarios=(),
+    # One API pod's pool is down to 4 (or 5) free connections; the others are fine.
+    scenarios=(
+        Scenario(
+            "fires for the one pod with 4 connections left",
+            {
+                targets.series("codeverify_db_pool_available", targets.api(config, 0)): "4x15",
+                targets.series("codeverify_db_pool_available", targets.api(config, 1)): "10x15",
+                targets.series("codeverify_db_pool_available", targets.worker(config, 0)): "8x15",
+            },
+            at="10m",
+            fires=({**targets.api(config, 0)},),
+            value=4,
+        ),
+        Scenario(
+            "stays quiet with 5 connections left",
+            {
+                targets.series("codeverify_db_pool_available", targets.api(config, 0)): "5x15",
+                targets.series("codeverify_db_pool_available", targets.api(config, 1)): "10x15",
+            },
+            at="10m",
+        ),
+    ),
 )
 
 GROUP = RuleGroup(name="codeverify-database", rules=(DATABASE_CONNECTION_POOL_EXHAUSTED,))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import config
-from compiler.model import AlertRule, RuleGroup
+from compiler import targets
+from compiler.model import AlertRule, RuleGroup, Scenario
 
 _LLM = f"codeverify_llm_requests_total{{{config.WORKER_SELECTOR}"
 
@@ -31,7 +32,54 @@ sum by (namespace, provider) (increase({_LLM}}}[10m])) >= {config.LLM_MIN_REQUES
         "retry or fail."
     ),
     runbook="llm-api-failures",
-    scenarios=(),
+    # Two workers make 1000 requests a minute to openai between them; 101 (10.1 %) or 99
+    # (9.9 %) fail. anthropic, healthy, must not fire. Half of a trickle of one request a
+    # minute failing (10 in 10 minutes, under LLM_MIN_REQUESTS) must not fire either.
+    scenarios=(
+        Scenario(
+            "fires for the provider just past 10% of failed requests",
+            {
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                               model="gpt-4o", status="success", error_type="none"): "0+450x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                               model="gpt-4o", status="error", error_type="timeout"): "0+50x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                               model="gpt-4o", status="success", error_type="none"): "0+449x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                               model="gpt-4o", status="error", error_type="rate_limit"): "0+51x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="anthropic",
+                               model="claude-sonnet-4", status="success", error_type="none"): "0+300x30",
+            },
+            at="25m",
+            fires=({"namespace": config.APP_NAMESPACE, "provider": "openai"},),
+            value=0.101,
+        ),
+        Scenario(
+            "stays quiet just under 10% of failed requests",
+            {
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                               model="gpt-4o", status="success", error_type="none"): "0+451x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                               model="gpt-4o", status="error", error_type="timeout"): "0+49x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                               model="gpt-4o", status="success", error_type="none"): "0+450x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                               model="gpt-4o", status="error", error_type="rate_limit"): "0+50x30",
+            },
+            at="25m",
+        ),
+        Scenario(
+            "stays quiet when too few requests were made",
+            {
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                               model="gpt-4o", status="success", error_type="none"): "0+1x30",
+                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                               model="gpt-4o", status="error", error_type="timeout"): "0+1x30",
+            },
+            at="25m",
+            interval="2m",  # one sample of each series every 2 minutes
+        ),
+    ),
 )
 
 GROUP = RuleGroup(name="codeverify-llm", rules=(HIGH_LLM_ERROR_RATE,))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import config
-from compiler.model import AlertRule, RuleGroup
+from compiler import targets
+from compiler.model import AlertRule, RuleGroup, Scenario
 
 # The guide's `codeverify_queue_length > 100` fires once per pod: every API and worker
 # pod exports the same queue length (read from Redis). `max by (namespace, queue)` gives
@@ -18,7 +19,28 @@ QUEUE_BACKLOG = AlertRule(
         "{{ $labels.namespace }} (threshold 100)."
     ),
     runbook="queue-backup",
-    scenarios=(),
+    # Every pod exports the same length: one alert per queue, not one per pod.
+    scenarios=(
+        Scenario(
+            "fires once when 101 jobs wait for 10 minutes",
+            {
+                targets.series("codeverify_queue_length", targets.api(config, 0), queue="analysis"): "101x20",
+                targets.series("codeverify_queue_length", targets.worker(config, 0), queue="analysis"): "101x20",
+                targets.series("codeverify_queue_length", targets.worker(config, 1), queue="analysis"): "101x20",
+            },
+            at="15m",
+            fires=({"namespace": config.APP_NAMESPACE, "queue": "analysis"},),
+            value=101,
+        ),
+        Scenario(
+            "stays quiet at exactly 100 jobs",
+            {
+                targets.series("codeverify_queue_length", targets.api(config, 0), queue="analysis"): "100x20",
+                targets.series("codeverify_queue_length", targets.worker(config, 0), queue="analysis"): "100x20",
+            },
+            at="15m",
+        ),
+    ),
 )
 
 # The guide's `sum(up{app="codeverify-worker"}) < 2` returns nothing when no worker target
@@ -45,7 +67,35 @@ WORKER_DOWN = AlertRule(
         "(minimum 2); analyses will queue up."
     ),
     runbook="worker-down",
-    scenarios=(),
+    scenarios=(
+        Scenario(
+            "fires when one of two workers is down",
+            {
+                targets.series("up", targets.worker(config, 0)): "1x15",
+                targets.series("up", targets.worker(config, 1)): "0x15",
+                targets.series("up", targets.api(config, 0)): "1x15",
+            },
+            at="10m",
+            fires=({"namespace": config.APP_NAMESPACE},),
+            value=1,
+        ),
+        Scenario(
+            "stays quiet with two workers up",
+            {
+                targets.series("up", targets.worker(config, 0)): "1x15",
+                targets.series("up", targets.worker(config, 1)): "1x15",
+                targets.series("up", targets.api(config, 0)): "1x15",
+            },
+            at="10m",
+        ),
+        Scenario(
+            "fires when no worker target exists at all",
+            {targets.series("up", targets.api(config, 0)): "1x15"},
+            at="10m",
+            fires=({"namespace": config.APP_NAMESPACE},),
+            value=0,
+        ),
+    ),
 )
 
 # `by (namespace)` on both sides, as in HighErrorRate. The 1h window smooths out the small
@@ -66,7 +116,31 @@ sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1
         "failed over the last hour (threshold 10%)."
     ),
     runbook="high-analysis-failure-rate",
-    scenarios=(),
+    # Two workers finish 1000 analyses a minute between them; 101 (10.1 %) or 99 (9.9 %) fail.
+    scenarios=(
+        Scenario(
+            "fires just past 10% of failed analyses",
+            {
+                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="passed"): "0+450x40",
+                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="failed"): "0+50x40",
+                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="passed"): "0+449x40",
+                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="failed"): "0+51x40",
+            },
+            at="30m",
+            fires=({"namespace": config.APP_NAMESPACE},),
+            value=0.101,
+        ),
+        Scenario(
+            "stays quiet just under 10% of failed analyses",
+            {
+                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="passed"): "0+451x40",
+                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="failed"): "0+49x40",
+                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="passed"): "0+450x40",
+                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="failed"): "0+50x40",
+            },
+            at="30m",
+        ),
+    ),
 )
 
 GROUP = RuleGroup(

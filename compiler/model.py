@@ -199,17 +199,26 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A promtool test scenario for an alert (see the verification issue).
+    """A promtool test scenario for an alert, compiled by compiler/scenarios.py.
 
-    `series` maps a series selector (`metric{label="v"}`) to a promtool values
-    expression (`0+10x20`). `fires` lists the labels of each alert expected at
-    `at` (an empty tuple means the alert must stay quiet).
+    `series` maps a series selector (`metric{label="v"}`, with the target labels the
+    scrape attaches: see compiler/targets.py) to a promtool values expression
+    (`0+10x20`), sampled every `interval`. `fires` lists the expression's output
+    labels of each alert expected to fire at `at`; the rule's own labels (severity)
+    are added. An empty tuple means the alert must stay quiet at `at`.
+
+    The expected annotations are the rule's annotation templates rendered with each
+    alert's labels and `value`, the `$value` expected at `at` (one float for every
+    alert, or one per `fires` entry). Choose data that make the value exact. Where
+    a template uses more than compiler/scenarios.py renders, state `annotations`.
     """
 
     name: str
     series: Mapping[str, str]
     at: str
     fires: tuple[Mapping[str, str], ...] = ()
+    value: float | tuple[float, ...] | None = None
+    annotations: Mapping[str, str] | None = None
     interval: str = "1m"
     src: Source = _src_field()
 

@@ -7,18 +7,40 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from . import lint
+from . import lint, scenarios
 from .emit import alertmanager, grafana, kube, rules
 from .lint.finding import ERROR, Finding
 from .load import Project, load
-from .write import to_json, to_yaml
+from .write import MANIFEST, to_json, to_yaml
+
+# Generated trees besides out/, relative to the project root; written and checked like out/.
+PROMTOOL_TESTS = "tests/promtool"
 
 
 @dataclass
 class Build:
     project: Project
     findings: list[Finding]
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # out/
+    # The other generated trees (PROMTOOL_TESTS), by directory relative to the root.
+    trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
+
+    def destinations(self, out: str | None = None) -> dict[str, dict[str, bytes]]:
+        """Absolute directory -> files to write or check.
+
+        `out` moves out/ elsewhere and then builds out/ alone: the other trees refer
+        to the project's own out/ (promtool tests name `../../out/prometheus/...`).
+        A tree with no files is left out unless it was generated before (to prune it).
+        """
+        root = self.project.root
+        default = default_out(root)
+        dests = {os.path.abspath(out or default): self.files}
+        if out is None or os.path.abspath(out) == default:
+            for rel, files in self.trees.items():
+                path = os.path.join(root, rel)
+                if files or os.path.exists(os.path.join(path, MANIFEST)):
+                    dests[path] = files
+        return dests
 
     @property
     def ok(self) -> bool:
@@ -39,7 +61,7 @@ def build(root: str, strict: bool = False) -> Build:
     """Load and lint the project at `root`; render its files when the lint allows."""
     project = load(root)
     expand(project)
-    findings = lint.run(project, lint.subjects(project))
+    findings = sorted(lint.run(project, lint.subjects(project)) + scenarios.check(project))
     result = Build(project, findings)
     if lint.has_errors(findings, strict):
         return result
@@ -47,6 +69,8 @@ def build(root: str, strict: bool = False) -> Build:
     result.findings = sorted(findings + size_findings)
     if size_findings:
         result.files = {}
+        return result
+    result.trees = {PROMTOOL_TESTS: render_tests(project)}
     return result
 
 
@@ -96,6 +120,16 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
         files[f"alertmanagerconfig-{config.ALERTMANAGER_CONFIG_NAME}.yaml"] = to_yaml(amc, source)
         files["alertmanager/alertmanager.yaml"] = to_yaml(alertmanager.plain_config(project.routing, config), source)
     return files, findings
+
+
+def render_tests(project: Project) -> dict[str, bytes]:
+    """The alerts' scenarios as promtool test files, one per rule group."""
+    out = {}
+    for name, data in scenarios.test_files(project).items():
+        group = name.removesuffix(".yaml")
+        src = next(g.src.file for g in project.all_groups() if g.name == group)
+        out[name] = to_yaml(data, project.rel(src))
+    return out
 
 
 def default_out(root: str) -> str:
