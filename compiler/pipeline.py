@@ -7,10 +7,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from . import lint
+from . import lint, slo_dashboard, slo_rules
 from .emit import alertmanager, grafana, kube, rules
+from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
+from .model import SLO
 from .write import to_json, to_yaml
 
 
@@ -51,7 +53,22 @@ def build(root: str, strict: bool = False) -> Build:
 
 
 def expand(project: Project) -> None:
-    """Generate what SLOs imply (recording rules, burn-rate alerts) and make their outputs known."""
+    """Generate what SLOs imply (recording rules, burn-rate alerts, the SLO dashboard) and make their outputs known."""
+    if project.slos:
+        for i, slo in enumerate(project.slos):
+            if not isinstance(slo, SLO):
+                raise LoadError(f"slo/__init__.py: SLOS[{i}] is a {type(slo).__name__}, expected SLO")
+        groups = []
+        for slo in project.slos:
+            try:
+                groups.append(slo_rules.rule_group(slo, project.config))
+            except slo_rules.SLOError as exc:
+                where = project.locate(slo, f"slo '{slo.name}'")
+                raise LoadError(f"{where}: {exc}") from None
+        project.slo_groups = tuple(groups)
+        project.dashboards = tuple(project.dashboards) + (
+            slo_dashboard.dashboard(project.slos, project.config, project.root),
+        )
     recorded = [r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record")]
     project.catalog.add_recorded(recorded)
 
@@ -78,7 +95,7 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
 
     rule_sets = [(config.RULES_NAME, project.groups)]
     if project.slo_groups:
-        rule_sets.append((getattr(config, "SLO_RULES_NAME", "codeverify-slos"), project.slo_groups))
+        rule_sets.append((config.SLO_RULES_NAME, project.slo_groups))
     for name, groups in rule_sets:
         if not groups:
             continue
