@@ -6,7 +6,8 @@ samples earlier ones wrote in the same evaluation):
 - `slo:sli_bad_events:rate5m`, `slo:sli_total_events:rate5m`: the SLI's two rates;
 - `slo:sli_error:ratio_rate<W>` for every window of the burn-rate table (5m ... 3d)
   from the raw series, and for the period (30d) from the 5m rates above;
-- `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:time_period:days` (constants);
+- `slo:objective:ratio`, `slo:error_budget:ratio`, `slo:time_period:days` (constants, written
+  as bare numbers: Prometheus records a scalar as one series with the rule's labels);
 - `slo:current_burn_rate:ratio`, `slo:period_burn_rate:ratio`,
   `slo:period_error_budget_remaining:ratio`;
 - a page (critical) and a ticket (warning) alert, each the `or` of two window pairs
@@ -132,9 +133,9 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
             cv.sli_error(span),
             f"sum_over_time({cv.BAD_EVENTS}{sel}[{span}])\n/\nsum_over_time({cv.TOTAL_EVENTS}{sel}[{span}])",
         ),
-        record(cv.OBJECTIVE, f"vector({cv.number(slo.objective)})"),
-        record(cv.ERROR_BUDGET, f"vector({cv.number(error_budget(slo))})"),
-        record(cv.TIME_PERIOD, f"vector({slo.period_days})"),
+        record(cv.OBJECTIVE, cv.number(slo.objective)),
+        record(cv.ERROR_BUDGET, cv.number(error_budget(slo))),
+        record(cv.TIME_PERIOD, str(slo.period_days)),
         record(cv.CURRENT_BURN_RATE, _burn(cv.sli_error(base), sel)),
         record(cv.PERIOD_BURN_RATE, _burn(cv.sli_error(span), sel)),
         record(cv.PERIOD_BUDGET_REMAINING, f"1 - {cv.PERIOD_BURN_RATE}{sel}"),
