@@ -77,3 +77,17 @@ def test_an_unknown_metric_in_an_slo_points_at_the_slo_module(tmp_path):
     findings = [f for f in lint.run(project, lint.subjects(project)) if f.rule == "promql/unknown-metric"]
     assert findings and {f.location.file for f in findings} == {"tests/test_slo_lint.py"}
     assert "did you mean `codeverify_http_requests_total`" in str(findings[0])
+
+
+def test_a_problem_shared_by_the_generated_rules_is_reported_once_per_slo():
+    project = load(ROOT)
+    project.slos = (SLO("typo", "svc", 0.99, "Test.", RatioSLI(
+        "sum by (namespace) (rate(codeverify_http_request_total[{{window}}]))",
+        "sum by (namespace) (rate(codeverify_http_requests_total[{{window}}]))",
+    )),)
+    pipeline.expand(project)
+    raw = lint.run(project, lint.subjects(project))
+    findings = pipeline.collapse_generated(raw, project)
+    assert len([f for f in raw if f.rule == "promql/unknown-metric"]) == 9
+    [finding] = [f for f in findings if f.rule == "promql/unknown-metric"]
+    assert finding.message.endswith("(and in 8 more rules generated from this SLO)")
