@@ -5,7 +5,9 @@ the latter compares annotations exactly, and ours hold the burn rate (`$value`) 
 query of the budget left, numbers that depend on rate extrapolation and say nothing
 about whether the alert fires. An expected-firing scenario lists the exact label sets
 of `ALERTS{alertstate="firing"}` (alert name, severity, slo, service, namespace); a
-quiet one expects no `ALERTS` series at all, so not even a pending alert.
+quiet one expects no `ALERTS` series at all, so not even a pending alert. The
+annotations are checked once, exactly, on a steady burn where their numbers are round
+(tests/test_slo_promtool.py, test_page_annotations_render_the_burn_rate_and_the_budget_left).
 """
 from __future__ import annotations
 

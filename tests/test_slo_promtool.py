@@ -135,3 +135,38 @@ def test_period_sli_survives_a_window_without_events_where_sloths_average_is_nan
     ]
     result = run(promtool, tmp_path, slo, [quiet_then_burn], out_rule_file(slo), checks)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_page_annotations_render_the_burn_rate_and_the_budget_left(promtool, tmp_path):
+    """A steady 20x burn: the description says 20 times, and 1 - 20 = -1900% of the budget left."""
+    slo = SLOS["availability"]
+    page = next(r for r in slo_rules.rule_group(slo, CONFIG).rules if getattr(r, "severity", "") == cv.PAGE)
+    steady = slo_scenarios.input_series(slo, CONFIG, CATALOG, [slo_scenarios.burn(slo, 20, 60)])
+    description = (
+        page.description.replace("{{ $labels.service }}", slo.service).replace("{{ $labels.slo }}", slo.name)
+        .replace("{{ $value | humanize }}", "20")
+    )
+    description = description[: description.index("{{ with")] + "-1900%."
+    test = {
+        "rule_files": [out_rule_file(slo)],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [{"series": s, "values": v} for s, v in steady.items()],
+            "alert_rule_test": [{
+                "alertname": page.name, "eval_time": "60m",
+                "exp_alerts": [{
+                    "exp_labels": slo_scenarios.alert_labels(slo, CONFIG, cv.PAGE) | {"alertname": page.name},
+                    "exp_annotations": {
+                        "summary": page.summary,
+                        "description": description,
+                        "runbook_url": f"{CONFIG.RUNBOOK_BASE_URL}/slo-availability.md",
+                    },
+                }],
+            }],
+        }],
+    }
+    path = tmp_path / "render.test.yaml"
+    slo_promtool.write(path, test)
+    result = slo_promtool.run(promtool, path)
+    assert result.returncode == 0, result.stdout + result.stderr
