@@ -4,6 +4,8 @@ Definitions read these instead of repeating literals, so that a change of
 namespace, job name or scrape interval is one edit here.
 """
 
+from compiler.model import BurnRateWindow
+
 # Kubernetes: where the generated objects go, and the labels kube-prometheus-stack selects.
 NAMESPACE = "monitoring"
 # Namespace CodeVerify's own pods run in (the guide's memory query uses it).
@@ -81,3 +83,26 @@ SLACK_WEBHOOK_URL_KEY = "slack-webhook-url"  # Slack incoming-webhook URL
 # prometheus-operator mounts an Alertmanager's `secrets:` (and where a Secret volume fits).
 ALERTMANAGER_SECRETS_DIR = f"/etc/alertmanager/secrets/{ALERTMANAGER_SECRET}"
 SLACK_CHANNEL = "#codeverify-alerts"
+
+# SLOs (slo/): the PrometheusRule holding their recording rules and burn-rate alerts.
+SLO_RULES_NAME = "codeverify-slos"
+SLO_DASHBOARD_UID = "codeverify-slos"
+# Multi-window multi-burn-rate alerts, from the Google SRE workbook ("Alerting on SLOs",
+# table 5-8). Each row alerts when both windows burn faster than the rate that would
+# spend `budget_share` of the period's error budget within the long window; that rate
+# is budget_share * period / long: 14.4, 6, 3 and 1 for a 30-day period. The short
+# window (1/12 of the long one) makes the alert resolve soon after the burn stops.
+# Only change these windows when you understand the detection-time / precision trade-off.
+SLO_BURN_RATE_WINDOWS = (
+    BurnRateWindow("critical", long="1h", short="5m", budget_share=0.02),
+    BurnRateWindow("critical", long="6h", short="30m", budget_share=0.05),
+    BurnRateWindow("warning", long="1d", short="2h", budget_share=0.10),
+    BurnRateWindow("warning", long="3d", short="6h", budget_share=0.10),
+)
+# `for` of the page (critical) and ticket (warning) alert: rides over a single bad
+# evaluation (e.g. right after a counter reset) without delaying a real page much.
+SLO_ALERT_FOR = {"critical": "2m", "warning": "15m"}
+# Low-traffic guard: a burn-rate alert needs at least this many bad events in its long
+# window. At 12 requests an hour, one failed request is a 1/12 error ratio, an 83x burn of
+# a 99.9 % SLO: without the guard it pages. Each SLO may set its own `min_bad_events`.
+SLO_MIN_BAD_EVENTS = 10

@@ -211,6 +211,9 @@ class Scenario:
     alert's labels and `value`, the `$value` expected at `at` (one float for every
     alert, or one per `fires` entry). Choose data that make the value exact. Where
     a template uses more than compiler/scenarios.py renders, state `annotations`.
+    `check_annotations=False` checks only which alerts fire (their `ALERTS` series):
+    for generated alerts whose annotations hold numbers that depend on rate
+    extrapolation (SLO burn rates), tested exactly elsewhere.
     """
 
     name: str
@@ -220,6 +223,7 @@ class Scenario:
     value: float | tuple[float, ...] | None = None
     annotations: Mapping[str, str] | None = None
     interval: str = "1m"
+    check_annotations: bool = True
     src: Source = _src_field()
 
 
@@ -254,4 +258,75 @@ class RuleGroup:
     name: str
     rules: tuple[AlertRule | RecordingRule, ...]
     interval: str = ""
+    src: Source = _src_field()
+
+
+# --- SLOs --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatioSLI:
+    """Bad events over all events, as two PromQL rates with `{{window}}` where the range goes.
+
+    `good_series`/`bad_series` are the series (as the exporter writes them, without
+    target labels) that one good / one bad event increments; the generated alert
+    tests feed them to promtool.
+    """
+
+    error_query: str
+    total_query: str
+    good_series: tuple[str, ...] = ()
+    bad_series: tuple[str, ...] = ()
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class LatencySLI:
+    """Events slower than `threshold`: a histogram's `_count` minus its `_bucket{le=threshold}`.
+
+    `threshold` must be one of the histogram's bucket bounds in the catalog (lint rule
+    `slo/threshold-bucket`); `matchers` select the series (without braces) and `by`
+    are the labels the SLI keeps. `labels` are sample values of the histogram's own
+    labels, used by the generated alert tests.
+    """
+
+    histogram: str
+    threshold: float
+    matchers: str = ""
+    by: tuple[str, ...] = ("namespace",)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+class BurnRateWindow:
+    """One row of the multi-window multi-burn-rate table (Google SRE workbook, ch. 5).
+
+    Alert with `severity` when both the `long` and the `short` window burn faster
+    than the rate that spends `budget_share` of the period's error budget in `long`.
+    """
+
+    severity: str
+    long: str
+    short: str
+    budget_share: float
+
+
+@dataclass(frozen=True)
+class SLO:
+    """A service level objective: `objective` of the SLI's events are good over `period_days`.
+
+    `min_bad_events` is the low-traffic guard: a burn-rate alert needs at least this
+    many bad events in its long window (None: `config.SLO_MIN_BAD_EVENTS`; 0: no guard).
+    """
+
+    name: str  # kebab-case, unique: the `slo` label of every generated series
+    service: str  # the `service` label
+    objective: float  # 0.999 means 99.9 % of events are good
+    description: str
+    sli: RatioSLI | LatencySLI
+    period_days: int = 30
+    min_bad_events: int | None = None
+    runbook: str = ""  # runbook slug; `slo-<name>` when empty
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()

@@ -4,13 +4,16 @@ Nothing here writes to disk; build.py decides whether to write or check.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import lint, scenarios
+from . import lint, scenarios, slo_dashboard, slo_rules, slo_scenarios
 from .emit import alertmanager, grafana, kube, rules
+from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
+from .model import SLO
 from .write import MANIFEST, to_json, to_yaml
 
 # Generated trees besides out/, relative to the project root; written and checked like out/.
@@ -61,7 +64,7 @@ def build(root: str, strict: bool = False) -> Build:
     """Load and lint the project at `root`; render its files when the lint allows."""
     project = load(root)
     expand(project)
-    findings = sorted(lint.run(project, lint.subjects(project)) + scenarios.check(project))
+    findings = collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
     result = Build(project, findings)
     if lint.has_errors(findings, strict):
         return result
@@ -74,10 +77,55 @@ def build(root: str, strict: bool = False) -> Build:
     return result
 
 
+# What SLO expansion reads from config.py.
+SLO_CONFIG = ("SLO_RULES_NAME", "SLO_DASHBOARD_UID", "SLO_BURN_RATE_WINDOWS", "SLO_ALERT_FOR", "SLO_MIN_BAD_EVENTS")
+
+
 def expand(project: Project) -> None:
-    """Generate what SLOs imply (recording rules, burn-rate alerts) and make their outputs known."""
+    """Generate what SLOs imply (recording rules, burn-rate alerts, the SLO dashboard) and make their outputs known."""
+    if project.slos:
+        missing = [name for name in SLO_CONFIG if not hasattr(project.config, name)]
+        if missing:
+            raise LoadError(f"config.py: SLOs need {', '.join(missing)} (see this repository's config.py)")
+        for i, slo in enumerate(project.slos):
+            if not isinstance(slo, SLO):
+                raise LoadError(f"slo/__init__.py: SLOS[{i}] is a {type(slo).__name__}, expected SLO")
+        groups = []
+        for slo in project.slos:
+            try:
+                group = slo_rules.rule_group(slo, project.config)
+                groups.append(slo_scenarios.attach(group, slo, project.config, project.catalog))
+            except slo_rules.SLOError as exc:
+                where = project.locate(slo, f"slo '{slo.name}'")
+                raise LoadError(f"{where}: {exc}") from None
+        project.slo_groups = tuple(groups)
+        project.dashboards = tuple(project.dashboards) + (
+            slo_dashboard.dashboard(project.slos, project.config, project.root),
+        )
     recorded = [r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record")]
     project.catalog.add_recorded(recorded)
+
+
+def collapse_generated(findings: list[Finding], project: Project) -> list[Finding]:
+    """One finding per SLO for a problem its generated rules share.
+
+    Every rule generated from an SLO points at the SLO's line, so a typo in its
+    `error_query` would otherwise be reported once per window (a dozen times).
+    """
+    slo_lines = {(project.rel(s.src.file), s.src.line) for s in project.slos}
+    groups: dict[tuple, list[Finding]] = {}
+    out = []
+    for f in findings:
+        where = (f.location.file, f.location.line)
+        if where in slo_lines:
+            groups.setdefault((*where, f.rule, f.severity, f.message), []).append(f)
+        else:
+            out.append(f)
+    for same in groups.values():
+        first = same[0]
+        more = f" (and in {len(same) - 1} more rules generated from this SLO)" if len(same) > 1 else ""
+        out.append(dataclasses.replace(first, message=first.message + more))
+    return sorted(out)
 
 
 def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
@@ -102,7 +150,7 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
 
     rule_sets = [(config.RULES_NAME, project.groups)]
     if project.slo_groups:
-        rule_sets.append((getattr(config, "SLO_RULES_NAME", "codeverify-slos"), project.slo_groups))
+        rule_sets.append((config.SLO_RULES_NAME, project.slo_groups))
     for name, groups in rule_sets:
         if not groups:
             continue

@@ -247,7 +247,13 @@ def _table(checks: list[Check], head: tuple[str, str, str], group_col: bool = Fa
 
 
 def check_dashboards(project, url: str, end: float, range_s: int, step: int, scrape_s: int) -> list[Check]:
+    """Every Prometheus target as Grafana runs it, over `range_s` up to the end of the data.
+
+    Targets reading recorded series (the SLO dashboard) run up to now instead: those
+    series exist only from the server's own evaluations (see check_rules).
+    """
     values = grafana_values(range_s, step, scrape_s)
+    at = query_time(project, url, end)
     checks = []
     for dash in project.dashboards:
         for panel in dash.panels:
@@ -256,8 +262,8 @@ def check_dashboards(project, url: str, end: float, range_s: int, step: int, scr
                 if target.datasource != "prometheus":
                     check.skipped = f"{target.datasource} target: no Prometheus data"
                 else:
-                    _run(check, url, promql.expand(target.expr, values), end,
-                         0 if target.instant else range_s, step, want_series=True)
+                    expr = promql.expand(target.expr, values)
+                    _run(check, url, expr, at(expr), 0 if target.instant else range_s, step, want_series=True)
                 checks.append(check)
     return checks
 
@@ -269,19 +275,7 @@ def check_rules(project, url: str, end: float) -> list[Check]:
     series: those exist only from the server's own evaluations, so they run now,
     once every recording group has been evaluated a few times (chains across groups).
     """
-    records = _records(project)
-    recorded = {record for _, record in records}
-    if records:
-        wait_for_evaluations(url, {group for group, _ in records})
-    now = time.time()
-
-    def at(expr: str) -> float:
-        try:
-            names = {promql.metric_name(sel) for sel in promql.selectors(promql.parse(expr))}
-        except promql.ParseError:
-            return end  # Prometheus reports it
-        return now if names & recorded else end
-
+    at = query_time(project, url, end)
     checks = []
     for group in project.all_groups():
         for rule in group.rules:
@@ -299,7 +293,30 @@ def check_rules(project, url: str, end: float) -> list[Check]:
                 check = Check(group.name, rule.record, "expr")
                 _run(check, url, rule.expr, at(rule.expr), want_series=True)
                 checks.append(check)
-    return checks + check_recorded(project, url, now)
+    return checks + check_recorded(project, url, at.now)
+
+
+def query_time(project, url: str, end: float):
+    """expr -> when to query it: now for expressions reading recorded series, else `end`.
+
+    The first call waits until every recording group has been evaluated a few
+    times (chains across groups); `.now` is that moment.
+    """
+    records = _records(project)
+    recorded = {record for _, record in records}
+    if records:
+        wait_for_evaluations(url, {group for group, _ in records})
+    now = time.time()
+
+    def at(expr: str) -> float:
+        try:
+            names = {promql.metric_name(sel) for sel in promql.selectors(promql.parse(expr))}
+        except promql.ParseError:
+            return end  # Prometheus reports it
+        return now if names & recorded else end
+
+    at.now = now
+    return at
 
 
 def _records(project) -> list[tuple[str, str]]:
@@ -345,30 +362,37 @@ def _run(check: Check, url: str, expr: str, at: float, range_s: int = 0, step: i
 
 
 def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: str) -> list[Check]:
-    """Each scenario as its own promtool test file next to a copy of out/prometheus."""
+    """Each test case as its own promtool test file next to a copy of out/prometheus.
+
+    The files are shared among one promtool per core: an SLO's cases take a
+    second or more each, evaluating the group over hours of series.
+    """
     for rel, data in files.items():
         if rel.startswith("prometheus/"):
             _write(os.path.join(workdir, "out", rel), data)
     cases = scenarios.scenario_files(project)
     paths = []
-    for i, (_, _, data) in enumerate(cases):
+    for i, (_, data) in enumerate(cases):
         path = os.path.join(workdir, "tests", "scenarios", f"{i:03d}.yaml")
         _write(path, yaml.safe_dump(data, sort_keys=True).encode())
         paths.append(path)
     if not paths:
         return []
-    result = subprocess.run([promtool, "test", "rules", *paths], capture_output=True, text=True,
-                            cwd=os.path.dirname(paths[0]))
-    sections = re.split(r"^Unit Testing:\s+", result.stdout + result.stderr, flags=re.M)
+    workers = max(1, min(os.cpu_count() or 1, len(paths)))
+    runs = [subprocess.Popen([promtool, "test", "rules", *paths[i::workers]], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, cwd=os.path.dirname(paths[0]))
+            for i in range(workers)]
     outcome = {}
-    for section in sections[1:]:
-        name, _, body = section.partition("\n")
-        outcome[os.path.basename(name.strip())] = body.strip()
+    for run in runs:
+        sections = re.split(r"^Unit Testing:\s+", run.communicate()[0], flags=re.M)
+        for section in sections[1:]:
+            name, _, body = section.partition("\n")
+            outcome[os.path.basename(name.strip())] = body.strip()
     checks = []
-    for path, (alert, scenario, _) in zip(paths, cases):
+    for path, (names, _) in zip(paths, cases):
         body = outcome.get(os.path.basename(path), "no result from promtool")
         ok = body.startswith("SUCCESS")
-        checks.append(Check(alert, scenario, "promtool", ok=ok, error="" if ok else body))
+        checks += [Check(alert, scenario, "promtool", ok=ok, error="" if ok else body) for alert, scenario in names]
     return checks
 
 

@@ -1,2 +1,15 @@
-"""CodeVerify's SLOs. SLOS lists them in order; the SLO issue fills it."""
-SLOS = ()
+"""CodeVerify's SLOs, one per module, in the order they are emitted and shown.
+
+Each compiles (compiler/slo_rules.py) into a rule group of recording rules and a page
+and a ticket burn-rate alert, and into a row of the SLO dashboard.
+"""
+from __future__ import annotations
+
+from . import analysis_success, availability, latency, queue_wait
+
+SLOS = (
+    availability.SLO,
+    latency.SLO,
+    analysis_success.SLO,
+    queue_wait.SLO,
+)

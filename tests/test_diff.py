@@ -401,18 +401,25 @@ def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
             "    - threshold `> 0.05` → `> 0.1`",
         ]
         if with_slo:
+            # The objective is also the SLO dashboard's threshold: that dashboard changes too.
+            expected[1] = "2 dashboards changed, 1 alert changed, 1 SLO changed."
+            slo_dashboard = "  changed: CodeVerify SLOs (`codeverify-slos`)\n"
+            thresholds = f"    - panel SLI over 30d: thresholds red, green from {slo_change[0]} → red, green from {slo_change[1]}"
+            assert slo_dashboard + thresholds in output or thresholds in output.split(slo_dashboard)[1]
+            output = re.sub(re.escape(slo_dashboard) + r"(    - .*\n)+", "", output)
             old, new = (float(v) for v in slo_change)
             objective = f"objective {diff._describe_objective(old)} → {diff._describe_objective(new)}"
             assert "\nSLOs\n" in output and objective in output
             assert "budget 3.6 hours per 30 days" in output
-            output = output.split("\nSLOs\n")[0] + "\n"
+            output = output.split("\nSLOs\n")[0].rstrip("\n") + "\n"
         assert output == "\n".join(expected) + "\n"
         # The Markdown names the same changes, ready for a PR comment.
         md = run_build(repo, "diff", "--format", "markdown")
         assert md.startswith(render.MARKER) and "```diff" in md and "threshold `> 0.05` → `> 0.1`" in md
-        # preview --changed-only draws the one changed dashboard.
+        # preview --changed-only draws the changed dashboards only.
         listing = run_build(repo, "preview", "--changed-only", "--out", str(repo / "previews"))
-        assert listing.split() == [os.path.join(str(repo / "previews"), "codeverify-overview.png")]
+        changed = ["codeverify-overview"] + (["codeverify-slos"] if with_slo else [])
+        assert listing.split() == [os.path.join(str(repo / "previews"), f"{uid}.png") for uid in changed]
     finally:
         git(repo, "checkout", "-q", "-f", "main")
 

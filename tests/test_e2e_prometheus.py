@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 import build
-from compiler import simulate, verify
+from compiler import pipeline, simulate, verify
 from compiler.load import load
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
 from conftest import ROOT
@@ -26,6 +26,7 @@ from conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 PROJECT = load(ROOT)
+pipeline.expand(PROJECT)  # the SLOs' rules and dashboard
 PROBE = RuleGroup("e2e-probe", (
     RecordingRule("namespace:codeverify_queue_length:max", "max by (namespace) (codeverify_queue_length)"),
     RecordingRule("namespace:nothing:max", 'max by (namespace) (codeverify_queue_length{app="nobody"})'),
@@ -71,15 +72,22 @@ TARGETS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def query_time(server):
+    """When to run a query: targets on recorded series (the SLO dashboard) after the server's evaluations."""
+    url, end = server
+    return verify.query_time(PROJECT, url, end)
+
+
 @pytest.mark.parametrize("dash, panel, ref, target", TARGETS)
-def test_dashboard_target_returns_series(server, dash, panel, ref, target):
+def test_dashboard_target_returns_series(server, query_time, dash, panel, ref, target):
     if target.datasource != "prometheus":
         pytest.skip(f"{target.datasource} target: Loki logs have no Prometheus data to check against")
-    url, end = server
+    url, _ = server
     check = verify.Check(dash.uid, panel.title, ref)
     values = verify.grafana_values(RANGE, STEP, SCRAPE)
-    verify._run(check, url, verify.promql.expand(target.expr, values), end,
-                0 if target.instant else RANGE, STEP, want_series=True)
+    expr = verify.promql.expand(target.expr, values)
+    verify._run(check, url, expr, query_time(expr), 0 if target.instant else RANGE, STEP, want_series=True)
     assert check.ok, f"{check.error}\n{target.expr}"
 
 

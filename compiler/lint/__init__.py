@@ -12,16 +12,17 @@ from ..location import Location
 from ..model import ref_ids
 from ..queries import Query
 from .finding import ERROR, WARNING, Finding
-from .rules import alerts_routing, load_duplicate, promql_syntax, promql_unknown_metric
+from .rules import alerts_routing, load_duplicate, promql_syntax, promql_unknown_metric, slo_threshold_bucket
 
 RULES = (
     alerts_routing,
     load_duplicate,
     promql_syntax,
     promql_unknown_metric,
+    slo_threshold_bucket,
 )
 
-SCOPES = ("query", "dashboard", "panel", "alert", "record", "group", "project")
+SCOPES = ("query", "dashboard", "panel", "alert", "record", "group", "project", "slo")
 
 
 @dataclass
@@ -82,6 +83,8 @@ def subjects(project) -> Iterator[Subject]:
                     continue
                 tloc = ploc.child(f"target {ref_id}")
                 yield Subject("query", Query(tloc, target.expr, "panel", pignore, target), tloc, pignore)
+    for slo in project.slos:
+        yield Subject("slo", slo, project.locate(slo, f"slo '{slo.name}'"), dict(slo.lint_ignore))
     for group in project.all_groups():
         yield Subject("group", group, project.locate(group, f"group '{group.name}'"))
         for rule in group.rules:

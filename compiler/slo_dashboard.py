@@ -1,0 +1,112 @@
+"""The SLO dashboard, generated from the SLO objects: one row per SLO, so a new SLO needs no dashboard code.
+
+Every query reads the recording rules of compiler/slo_rules.py, never raw series:
+the guide's error-budget query, `rate(...[30d])` over every raw series at each
+refresh, becomes a read of one recorded series per SLO. Panels carry their SLO's
+`src`, so lint findings point at `slo/<name>.py`.
+"""
+from __future__ import annotations
+
+import os
+
+from . import conventions as cv
+from .model import SLO, Dashboard, Link, Panel, Row, Source, Target, Threshold, Variable
+from .slo_rules import factor, period
+
+# Grafana unit ids.
+_PERCENT_UNIT = "percentunit"
+_SHORT = "short"
+_SEVERITY_COLOR = {cv.PAGE: "red", cv.TICKET: "orange"}
+
+
+def dashboard(slos: tuple[SLO, ...], config, root: str) -> Dashboard:
+    src = Source(os.path.join(root, "slo", "__init__.py"))
+    tags = tuple(config.DASHBOARD_TAGS)
+    return Dashboard(
+        uid=config.SLO_DASHBOARD_UID,
+        title="CodeVerify SLOs",
+        description=(
+            "Each SLO's level over its period against the objective, the error budget left and "
+            "spent, and the burn rate with the thresholds of the page and ticket alerts."
+        ),
+        rows=tuple(_row(slo, config) for slo in slos),
+        tags=tags + ("slo",),
+        variables=(Variable(config.PROMETHEUS_DATASOURCE_VAR, "datasource", "prometheus", label="Prometheus", src=src),),
+        links=(Link("CodeVerify dashboards", tags=tags, src=src),),
+        folder=config.DASHBOARD_FOLDER,
+        time_from="now-7d",
+        src=src,
+    )
+
+
+def _row(slo: SLO, config) -> Row:
+    return Row(
+        f"{slo.name}: {slo.description.rstrip('.')}",
+        (_sli_panel(slo), _budget_left_panel(slo), _burn_rate_panel(slo, config), _budget_spent_panel(slo)),
+        src=slo.src,
+    )
+
+
+def _target(slo: SLO, expr: str, legend: str) -> Target:
+    return Target(expr, legend=legend, src=slo.src)
+
+
+def _sli_panel(slo: SLO) -> Panel:
+    span = period(slo)
+    return Panel(
+        "stat", f"SLI over {span}",
+        f"Share of good events over the last {slo.period_days} days; green from the "
+        f"{cv.number(slo.objective * 100)}% objective up.",
+        (_target(slo, f"1 - {cv.sli_error(span)}{cv.selector(slo)}", "SLI"),),
+        unit=_PERCENT_UNIT, width=4, decimals=3 if slo.objective > 0.99 else 2,
+        thresholds=(Threshold(None, "red"), Threshold(slo.objective, "green")),
+        src=slo.src,
+    )
+
+
+def _budget_left_panel(slo: SLO) -> Panel:
+    # The guide's "Error Budget Remaining", from slo:period_error_budget_remaining:ratio.
+    return Panel(
+        "stat", "Error budget left",
+        f"Share of the {slo.period_days}-day error budget not yet spent; below 0 the SLO is missed.",
+        (_target(slo, f"{cv.PERIOD_BUDGET_REMAINING}{cv.selector(slo)}", "budget left"),),
+        unit=_PERCENT_UNIT, width=4, decimals=1,
+        thresholds=(Threshold(None, "red"), Threshold(0, "orange"), Threshold(0.25, "green")),
+        src=slo.src,
+    )
+
+
+def _burn_rate_panel(slo: SLO, config) -> Panel:
+    sel = cv.selector(slo)
+    table = tuple(config.SLO_BURN_RATE_WINDOWS)
+    longs = sorted({w.long for w in table}, key=cv.seconds)
+    targets = tuple(
+        _target(
+            slo,
+            f"{cv.sli_error(w)}{sel}\n/ on ({cv.SLO_LABEL}, {cv.SERVICE_LABEL}) group_left\n{cv.ERROR_BUDGET}{sel}",
+            f"{w} window",
+        )
+        for w in longs
+    )
+    steps = sorted({(cv.tidy(factor(slo, w)), _SEVERITY_COLOR.get(w.severity, "yellow")) for w in table})
+    conditions = ", ".join(f"{cv.number(factor(slo, w))}x over {w.long} ({w.severity})" for w in table)
+    return Panel(
+        "timeseries", "Burn rate",
+        f"How many times faster than sustainable the error budget is spent, per alert window; "
+        f"1x spends it exactly in {slo.period_days} days. Lines: the alert thresholds, {conditions}.",
+        targets,
+        unit=_SHORT, width=8, min=0,
+        thresholds=(Threshold(None, "green"),) + tuple(Threshold(v, c) for v, c in steps),
+        src=slo.src,
+    )
+
+
+def _budget_spent_panel(slo: SLO) -> Panel:
+    return Panel(
+        "timeseries", "Error budget spent",
+        f"Share of the error budget spent over the {slo.period_days} days up to each point; at 100% the SLO is missed.",
+        (_target(slo, f"{cv.PERIOD_BURN_RATE}{cv.selector(slo)}", "budget spent"),),
+        unit=_PERCENT_UNIT, width=8, min=0,
+        thresholds=(Threshold(None, "green"), Threshold(1, "red")),
+        src=slo.src,
+    )
