@@ -82,11 +82,18 @@ def expand(expr: str, values: dict[str, str] | None = None) -> str:
         if span is not None:
             before = expr[: span[0]].rstrip()
             return ".+" if before.endswith(("=~", "!~")) else "x"
-        if expr[: m.start()].rstrip().endswith("[") or expr[: m.start()].rstrip().endswith(":"):
+        before = expr[: m.start()].rstrip()
+        if before.endswith(("[", ":")):
             return "5m"
+        if before.endswith(tuple("(,+-*/%^<>=")) and not _LABEL_LIST.search(before):
+            return "1"  # a number where an operand stands: `topk($n, ...)`, `> $threshold`
         return "x"
 
     return _VAR.sub(replace, expr)
+
+
+# The open label list of `by (`, `on (`, ... that a position is inside of.
+_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([\w\s,]*$")
 
 
 class ParseError(ValueError):
