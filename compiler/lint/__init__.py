@@ -146,7 +146,7 @@ def run(project, subjects: Iterable[Subject], rules=RULES, ctx: Context | None =
                     message, severity, location = result, rule.SEVERITY, subject.location
                 findings.append(Finding(location, rule.ID, severity, message))
     findings.extend(_suppression_findings(seen.values(), {r.ID for r in rules}))
-    return sorted(findings)
+    return sorted(findings, key=Finding.sort_key)
 
 
 def _suppression_findings(sups: Iterable[Suppression], ids: set[str]) -> Iterator[Finding]:

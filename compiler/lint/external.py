@@ -60,7 +60,7 @@ def lint_files(project, paths, rules=None) -> list[Finding]:
         catalog.add_recorded(reader.recorded)
     ctx = Context(project, catalog, project.config)
     kwargs = {"rules": rules} if rules is not None else {}
-    return sorted(findings + run(project, subjects, ctx=ctx, **kwargs))
+    return sorted(findings + run(project, subjects, ctx=ctx, **kwargs), key=Finding.sort_key)
 
 
 def display(path: str) -> str:
