@@ -46,7 +46,7 @@ _BOOL = {
     "on": True, "On": True, "ON": True, "off": False, "Off": False, "OFF": False,
 }
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)")
-_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 _NUMERIC_START = frozenset("0123456789+-.")
 
 
@@ -62,8 +62,17 @@ def _plain(value: str):
             if lower.endswith(".inf"):
                 return float("-inf") if value[0] == "-" else float("inf")
             return float("nan") if lower == ".nan" else float(value.replace("_", ""))
+        if any(c.isdigit() for c in value):
+            return _resolve(value)  # rarer forms (0x10, 1:30, dates): as PyYAML reads them
         return value
     return _BOOL.get(value, value)
+
+
+def _resolve(value: str):
+    try:
+        return yaml.load("!!null ''" if not value else f"[{value}]", Loader=yaml.CSafeLoader)[0]
+    except (yaml.YAMLError, IndexError, TypeError):
+        return value
 
 
 def load_all(text: str) -> list:
