@@ -70,7 +70,7 @@ def _plain(value: str):
 
 def _resolve(value: str):
     try:
-        return yaml.load("!!null ''" if not value else f"[{value}]", Loader=yaml.CSafeLoader)[0]
+        return yaml.load("!!null ''" if not value else f"[{value}]", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[0]
     except (yaml.YAMLError, IndexError, TypeError):
         return value
 
