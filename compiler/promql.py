@@ -115,7 +115,7 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
 
-def version_problems(node, version: str) -> list[str]:
+def version_problems(node, version: str, all_nodes=None) -> list[str]:
     """What in a parsed expression the target Prometheus `version` would reject.
 
     For 2.x the function and aggregation lists are those of 2.42 (older 2.x versions
@@ -124,7 +124,7 @@ def version_problems(node, version: str) -> list[str]:
     """
     v2 = version_tuple(version) < (3,)
     problems = []
-    for n in nodes(node):
+    for n in all_nodes if all_nodes is not None else nodes(node):
         if isinstance(n, pp.Call):
             name = n.func.name
             if v2 and name not in FUNCTIONS_2_42:

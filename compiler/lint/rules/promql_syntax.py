@@ -21,5 +21,5 @@ def check(query, ctx):
     if query.error:
         yield f"does not parse: {query.error.splitlines()[0]}"
         return
-    for problem in promql.version_problems(query.ast, ctx.config.PROMETHEUS_VERSION):
+    for problem in promql.version_problems(query.ast, ctx.config.PROMETHEUS_VERSION, query.nodes):
         yield problem

@@ -9,6 +9,8 @@ and nothing else reports it.
 Bad:  `rate(codeverify_http_request_total[5m])`
 Good: `rate(codeverify_http_requests_total[5m])`
 """
+import promql_parser as pp
+
 from ... import promql
 
 ID = "promql/unknown-metric"
@@ -18,7 +20,9 @@ SCOPE = "query"
 
 def check(query, ctx):
     seen = set()
-    for sel in promql.selectors(query.ast):
+    for sel in query.nodes:
+        if not isinstance(sel, pp.VectorSelector):
+            continue
         name = promql.metric_name(sel)
         if name is None or name in seen:
             continue
