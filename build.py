@@ -140,6 +140,23 @@ def verify(obj, hours):
     sys.exit(0 if report.ok else 1)
 
 
+@cli.command("lint")
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="Output format of the findings (printed on stdout).")
+@click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.pass_context
+def lint_cmd(ctx, paths, fmt, strict):
+    """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
+    from compiler.lint.command import lint as run_lint
+
+    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"]),
+                               ctx.obj["debug"])
+    click.echo(text, nl=False)
+    click.echo(summary, err=True)
+    sys.exit(code)
+
+
 def _run(fn, debug: bool):
     try:
         return fn()

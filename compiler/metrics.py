@@ -62,11 +62,20 @@ class Catalog:
         for name in names:
             self._series.setdefault(name, Series(name, None, None, None))
 
+    def copy(self) -> "Catalog":
+        """A catalog with the same metrics whose recorded outputs can grow separately."""
+        other = object.__new__(Catalog)
+        other.sources, other.metrics, other._series = self.sources, self.metrics, dict(self._series)
+        return other
+
     def lookup(self, series_name: str) -> Series | None:
         return self._series.get(series_name)
 
     def suggest(self, series_name: str) -> str | None:
-        close = difflib.get_close_matches(series_name, self._series.keys(), n=1, cutoff=0.75)
+        # Only series of catalog metrics: recorded outputs can number thousands in an
+        # external rule file, and difflib over all of them costs milliseconds per name.
+        names = [name for name, s in self._series.items() if s.metric is not None]
+        close = difflib.get_close_matches(series_name, names, n=1, cutoff=0.75)
         return close[0] if close else None
 
     def values(self, series: Series, label: str) -> tuple[str, ...] | None:

@@ -69,7 +69,7 @@ def build(root: str, strict: bool = False) -> Build:
     if lint.has_errors(findings, strict):
         return result
     result.files, size_findings = render(project)
-    result.findings = sorted(findings + size_findings)
+    result.findings = sorted(findings + size_findings, key=Finding.sort_key)
     if size_findings:
         result.files = {}
         return result

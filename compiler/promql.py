@@ -7,6 +7,31 @@ from typing import Iterator
 
 import promql_parser as pp
 
+# --- the PromQL of the target Prometheus ------------------------------------------
+# promql-parser follows a newer Prometheus than the one we deploy (config.PROMETHEUS_VERSION):
+# it no longer knows `holt_winters` (renamed double_exponential_smoothing in 3.0) and
+# accepts functions, aggregations and selector syntax that 2.42 rejects. We register
+# the former and report the latter (version_problems), so that what parses here is
+# what Prometheus 2.42 loads. tests/lint/test_promql_syntax.py checks both lists
+# against the real promtool.
+try:
+    pp.register_extra_functions([pp.Function(
+        "holt_winters", [pp.ValueType.Matrix, pp.ValueType.Scalar, pp.ValueType.Scalar], pp.ValueType.Vector)])
+except ValueError:  # a parser version that knows it already
+    pass
+
+# Every function of Prometheus 2.42 (promql/parser/functions.go at v2.42.0).
+FUNCTIONS_2_42 = frozenset("""
+abs absent absent_over_time acos acosh asin asinh atan atanh avg_over_time ceil changes clamp
+clamp_max clamp_min cos cosh count_over_time days_in_month day_of_month day_of_week day_of_year
+deg delta deriv exp floor histogram_count histogram_sum histogram_fraction histogram_quantile
+holt_winters hour idelta increase irate label_replace label_join last_over_time ln log10 log2
+max_over_time min_over_time minute month pi predict_linear present_over_time quantile_over_time
+rad rate resets round scalar sgn sin sinh sort sort_desc sqrt stddev_over_time stdvar_over_time
+sum_over_time tan tanh time timestamp vector year
+""".split())
+AGGREGATIONS_2_42 = frozenset("sum avg count min max group stddev stdvar topk bottomk count_values quantile".split())
+
 # Values Grafana substitutes for its built-in variables. `$__rate_interval` is
 # max($__interval + scrape, 4 x scrape): 2m at the 30s scrape interval.
 BUILTINS = {
@@ -19,7 +44,8 @@ BUILTINS = {
 }
 
 # $name, ${name}, ${name:format}, [[name]]
-_VAR = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)(?::[^\]]*)?\]\]")
+# (not `$1`: a regex back-reference in label_replace, which Grafana leaves alone too)
+_VAR = re.compile(r"\$\{([a-zA-Z_]\w*)(?::[^}]*)?\}|\$([a-zA-Z_]\w*)|\[\[([a-zA-Z_]\w*)(?::[^\]]*)?\]\]")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 
 
@@ -56,11 +82,18 @@ def expand(expr: str, values: dict[str, str] | None = None) -> str:
         if span is not None:
             before = expr[: span[0]].rstrip()
             return ".+" if before.endswith(("=~", "!~")) else "x"
-        if expr[: m.start()].rstrip().endswith("[") or expr[: m.start()].rstrip().endswith(":"):
+        before = expr[: m.start()].rstrip()
+        if before.endswith(("[", ":")):
             return "5m"
+        if before.endswith(tuple("(,+-*/%^<>=")) and not _LABEL_LIST.search(before):
+            return "1"  # a number where an operand stands: `topk($n, ...)`, `> $threshold`
         return "x"
 
     return _VAR.sub(replace, expr)
+
+
+# The open label list of `by (`, `on (`, ... that a position is inside of.
+_LABEL_LIST = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([\w\s,]*$")
 
 
 class ParseError(ValueError):
@@ -76,6 +109,60 @@ def parse(expr: str) -> pp.Expr:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ParseError(str(exc).strip() or type(exc).__name__) from None
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+
+
+def version_problems(node, version: str, all_nodes=None) -> list[str]:
+    """What in a parsed expression the target Prometheus `version` would reject.
+
+    For 2.x the function and aggregation lists are those of 2.42 (older 2.x versions
+    lack a few of them, which we do not track); from 3.0 on only the removal of
+    `holt_winters` is checked.
+    """
+    v2 = version_tuple(version) < (3,)
+    problems = []
+    for n in all_nodes if all_nodes is not None else nodes(node):
+        if isinstance(n, pp.Call):
+            name = n.func.name
+            if v2 and name not in FUNCTIONS_2_42:
+                problems.append(f"function `{name}` does not exist in Prometheus {version}")
+            elif not v2 and name == "holt_winters":
+                problems.append(f"`holt_winters` was renamed `double_exponential_smoothing` in Prometheus 3.0 ({version})")
+        elif isinstance(n, pp.AggregateExpr) and v2:
+            op = str(n.op).lower()
+            if op not in AGGREGATIONS_2_42:
+                problems.append(f"aggregation `{op}` does not exist in Prometheus {version}")
+        elif isinstance(n, pp.VectorSelector) and v2:
+            if n.matchers.or_matchers:
+                problems.append(f"`or` inside a selector's braces does not exist in Prometheus {version}")
+            name = metric_name(n)
+            if name is not None and not _NAME.fullmatch(name):
+                problems.append(f"metric name `{name}` needs UTF-8 names (Prometheus 3), not {version}")
+            for m in n.matchers.matchers:
+                if not _LABEL.fullmatch(m.name):
+                    problems.append(f"label name `{m.name}` needs UTF-8 names (Prometheus 3), not {version}")
+    return problems
+
+
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
+_UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
+
+
+def duration_seconds(text) -> float | None:
+    """Seconds of a Prometheus duration (`1h30m`, `5m`, `0`), or None if it is not one."""
+    if not isinstance(text, str):
+        return None
+    if text == "0":
+        return 0.0
+    m = _DURATION.fullmatch(text)
+    if not text or m is None:
+        return None
+    return float(sum(int(g) * u for g, u in zip(m.groups(), _UNITS) if g))
 
 
 def children(node) -> Iterator:

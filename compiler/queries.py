@@ -1,4 +1,9 @@
-"""Every PromQL string of a project becomes one Query before any lint rule runs."""
+"""Every PromQL string of a project becomes one Query before any lint rule runs.
+
+A Query is parsed once (promql.parse caches by text, so a repeated expression is
+parsed once per process); what several rules need from its tree (the nodes, the
+selectors) is computed on first use and kept.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,10 +21,11 @@ class Query:
     expr: str  # as written, Grafana variables included
     origin: str  # PANEL, ALERT, RECORD or SLO
     ignore: Mapping[str, str] = field(default_factory=dict)
-    owner: object = None  # the Target, AlertRule or RecordingRule it came from
+    owner: object = None  # the TargetView or RuleView it came from
     expanded: str = ""
     ast: object = None
     error: str = ""
+    _nodes: list | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.expanded = promql.expand(self.expr) if self.origin == PANEL else self.expr
@@ -27,3 +33,10 @@ class Query:
             self.ast = promql.parse(self.expanded)
         except promql.ParseError as exc:
             self.error = str(exc)
+
+    @property
+    def nodes(self) -> list:
+        """Every node of the tree, parents first (empty when it does not parse)."""
+        if self._nodes is None:
+            self._nodes = list(promql.nodes(self.ast)) if self.ast is not None else []
+        return self._nodes

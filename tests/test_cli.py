@@ -114,7 +114,7 @@ BAD_DEFINITIONS = [
         "from compiler.model import AlertRule, RuleGroup\n"
         "GROUPS = (RuleGroup('g', (AlertRule('A', 'rate(shop_request_total[5m]) > 1', '5m', 'warning', 's.', 'd.'),)),)\n",
         1,
-        "alerts/__init__.py:2: alert 'A': error [promql/unknown-metric] metric `shop_request_total` is not in the "
+        "alerts/__init__.py:2: group 'g' › alert 'A': error [promql/unknown-metric] metric `shop_request_total` is not in the "
         "catalog (did you mean `shop_requests_total`?)",
         id="an unknown metric fails the build with its location and a suggestion",
     ),

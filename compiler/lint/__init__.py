@@ -2,27 +2,105 @@
 
 Rules never iterate a project themselves: the framework hands each one the objects
 of its SCOPE with their location, and attaches that location to what the rule yields.
+Project definitions and external files (lint/external.py) are turned into the same
+views (lint/views.py), so every rule checks both.
+
+Scopes: project (the Project), ruleset (views.RuleSet), group (GroupView), rule
+(RuleView, alerts and records), query (queries.Query), dashboard (DashboardView),
+panel (PanelView); and, for the project's definitions only, alert and record (the
+AlertRule/RecordingRule objects themselves, for checks that need the model, such as
+alerts/routing). A rule's SCOPE is one of them or a tuple of them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from ..location import Location
 from ..model import ref_ids
-from ..queries import Query
+from ..queries import ALERT, PANEL, RECORD, Query
+from . import views
 from .finding import ERROR, WARNING, Finding
-from .rules import alerts_routing, load_duplicate, promql_syntax, promql_unknown_metric, slo_threshold_bucket
+from .rules import (
+    alerts_annotations,
+    alerts_routing,
+    alerts_comparison,
+    alerts_runbook,
+    alerts_severity,
+    alerts_template,
+    dashboard_datasource,
+    dashboard_layout,
+    dashboard_panel_type,
+    dashboard_rate_interval,
+    dashboard_units,
+    dashboard_variables,
+    load_duplicate,
+    promql_absent,
+    promql_counter_raw,
+    promql_histogram,
+    promql_label_value,
+    promql_rate_range,
+    promql_rate_type,
+    promql_syntax,
+    promql_unknown_label,
+    promql_unknown_metric,
+    rule_duplicate,
+    rule_record_name,
+    rule_schema,
+    slo_threshold_bucket,
+)
 
 RULES = (
     alerts_routing,
     load_duplicate,
     promql_syntax,
     promql_unknown_metric,
+    promql_unknown_label,
+    promql_label_value,
+    promql_rate_type,
+    promql_counter_raw,
+    promql_histogram,
+    promql_rate_range,
+    promql_absent,
+    alerts_severity,
+    alerts_annotations,
+    alerts_runbook,
+    alerts_template,
+    alerts_comparison,
+    rule_schema,
+    rule_duplicate,
+    rule_record_name,
+    dashboard_panel_type,
+    dashboard_datasource,
+    dashboard_rate_interval,
+    dashboard_units,
+    dashboard_layout,
+    dashboard_variables,
     slo_threshold_bucket,
 )
 
-SCOPES = ("query", "dashboard", "panel", "alert", "record", "group", "project", "slo")
+SCOPES = ("project", "ruleset", "group", "rule", "alert", "record", "query", "dashboard", "panel", "slo")
+IGNORE_RULE = "lint/ignore"  # problems with suppressions themselves
+
+
+def scopes(rule) -> tuple[str, ...]:
+    return (rule.SCOPE,) if isinstance(rule.SCOPE, str) else tuple(rule.SCOPE)
+
+
+@dataclass
+class Suppression:
+    """One `lint_ignore` entry (or `# lint: ignore` comment): a rule id and its reason."""
+
+    rule: str
+    reason: object
+    location: Location
+    used: bool = False
+
+
+def suppressions(ignore: Mapping | None, location: Location) -> dict[str, Suppression]:
+    if not isinstance(ignore, Mapping):
+        return {}
+    return {str(rule): Suppression(str(rule), reason, location) for rule, reason in ignore.items()}
 
 
 @dataclass
@@ -32,7 +110,7 @@ class Subject:
     scope: str
     obj: object
     location: Location
-    ignore: dict = field(default_factory=dict)
+    ignore: dict = field(default_factory=dict)  # rule id -> Suppression
 
 
 @dataclass
@@ -42,56 +120,140 @@ class Context:
     config: object
 
 
-def run(project, subjects: Iterable[Subject], rules=RULES) -> list[Finding]:
+def run(project, subjects: Iterable[Subject], rules=RULES, ctx: Context | None = None) -> list[Finding]:
     """Run `rules` over `subjects`; findings sorted by location then rule id."""
-    ctx = Context(project, project.catalog, project.config)
+    ctx = ctx or Context(project, project.catalog, project.config)
     by_scope: dict[str, list] = {}
     for rule in rules:
-        by_scope.setdefault(rule.SCOPE, []).append(rule)
+        for scope in scopes(rule):
+            by_scope.setdefault(scope, []).append(rule)
     findings: list[Finding] = []
+    seen: dict[int, Suppression] = {}
     for subject in subjects:
+        ignore = subject.ignore
+        for sup in ignore.values():
+            seen[id(sup)] = sup
         for rule in by_scope.get(subject.scope, ()):
-            if rule.SCOPE == "query" and rule is not promql_syntax and subject.obj.ast is None:
+            if subject.scope == "query" and rule is not promql_syntax and subject.obj.ast is None:
                 continue  # a query that does not parse gets promql/syntax only
-            if rule.ID in subject.ignore:
-                continue
+            sup = ignore.get(rule.ID)
             for result in rule.check(subject.obj, ctx):
+                if sup is not None:
+                    sup.used = True
+                    continue
                 # A rule yields a message, or (message, severity[, location]).
-                message, severity, location = (*result, subject.location)[:3] if isinstance(result, tuple) else (
-                    result, rule.SEVERITY, subject.location)
+                if isinstance(result, tuple):
+                    message, severity, location = (*result, subject.location)[:3]
+                else:
+                    message, severity, location = result, rule.SEVERITY, subject.location
                 findings.append(Finding(location, rule.ID, severity, message))
-    return sorted(findings)
+    findings.extend(_suppression_findings(seen.values(), {r.ID for r in rules}))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _suppression_findings(sups: Iterable[Suppression], ids: set[str]) -> Iterator[Finding]:
+    for sup in sups:
+        if sup.rule not in ids:
+            yield Finding(sup.location, IGNORE_RULE, WARNING, f"ignores `{sup.rule}`, which is not a lint rule")
+        elif not isinstance(sup.reason, str) or not sup.reason.strip():
+            yield Finding(sup.location, IGNORE_RULE, WARNING, f"the ignore of `{sup.rule}` gives no reason")
+        elif not sup.used:
+            yield Finding(sup.location, IGNORE_RULE, WARNING,
+                          f"the ignore of `{sup.rule}` matches nothing: remove it")
 
 
 def has_errors(findings: Iterable[Finding], strict: bool = False) -> bool:
     return any(f.severity == ERROR or (strict and f.severity == WARNING) for f in findings)
 
 
+# --- the project's subjects ------------------------------------------------------------
+
+
 def subjects(project) -> Iterator[Subject]:
     """Every object of a project with its location, parents before children."""
     yield Subject("project", project, Location("config.py"))
     for dash in project.dashboards:
-        dloc = project.locate(dash, f"dashboard '{dash.uid}'")
-        dignore = dict(dash.lint_ignore)
-        yield Subject("dashboard", dash, dloc, dignore)
-        for panel in dash.panels:
-            ploc = project.locate(panel, f"dashboard '{dash.uid}'", f"panel '{panel.title}'")
-            pignore = {**dignore, **panel.lint_ignore}
-            yield Subject("panel", panel, ploc, pignore)
-            for ref_id, target in zip(ref_ids(panel.targets), panel.targets):
-                if target.datasource != "prometheus":
-                    continue
-                tloc = ploc.child(f"target {ref_id}")
-                yield Subject("query", Query(tloc, target.expr, "panel", pignore, target), tloc, pignore)
+        yield from _dashboard_subjects(project, dash)
     for slo in project.slos:
-        yield Subject("slo", slo, project.locate(slo, f"slo '{slo.name}'"), dict(slo.lint_ignore))
+        sloc = project.locate(slo, f"slo '{slo.name}'")
+        yield Subject("slo", slo, sloc, suppressions(slo.lint_ignore, sloc))
+    ruleset = []
     for group in project.all_groups():
-        yield Subject("group", group, project.locate(group, f"group '{group.name}'"))
+        gloc = project.locate(group, f"group '{group.name}'")
+        gview = views.GroupView(group.name, {"name": group.name, "interval": group.interval}, model=group)
+        rule_subjects = []
         for rule in group.rules:
-            kind = "alert" if hasattr(rule, "severity") else "record"
-            name = rule.name if kind == "alert" else rule.record
-            loc = project.locate(rule, f"{kind} '{name}'")
-            ignore = dict(rule.lint_ignore)
-            yield Subject(kind, rule, loc, ignore)
-            yield Subject("query", Query(loc, rule.expr, kind, ignore, rule), loc, ignore)
+            kind = views.ALERT if hasattr(rule, "severity") else views.RECORD
+            name = rule.name if kind == views.ALERT else rule.record
+            loc = project.locate(rule, f"group '{group.name}'", f"{kind} '{name}'")
+            ignore = suppressions(rule.lint_ignore, loc)
+            view = views.RuleView(kind, name, _rule_data(rule, kind, project.config), None, model=rule)
+            if isinstance(rule.expr, str):
+                view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
+            gview.rules.append(view)
+            ruleset.append((view, loc))
+            rule_subjects.append(Subject("rule", view, loc, ignore))
+            rule_subjects.append(Subject(kind, rule, loc, ignore))
+            if view.query is not None:
+                rule_subjects.append(Subject("query", view.query, loc, ignore))
+        yield Subject("group", gview, gloc)
+        yield from rule_subjects
+    yield Subject("ruleset", views.RuleSet(ruleset), Location("alerts"))
 
+
+def _rule_data(rule, kind: str, config) -> dict:
+    """A definition as the rule file will hold it (what emit/rules.py writes)."""
+    from ..emit.rules import runbook_url
+
+    if kind == views.RECORD:
+        data = {"record": rule.record, "expr": rule.expr}
+        if rule.labels:
+            data["labels"] = rule.labels
+        return data
+    labels = dict(rule.labels) if isinstance(rule.labels, Mapping) else rule.labels
+    if isinstance(labels, dict):
+        labels["severity"] = rule.severity
+    annotations = {"summary": rule.summary, "description": rule.description}
+    if isinstance(rule.runbook, str):
+        annotations["runbook_url"] = runbook_url(rule, config)
+    if isinstance(rule.annotations, Mapping):
+        annotations.update(rule.annotations)
+    data = {"alert": rule.name, "expr": rule.expr, "labels": labels, "annotations": annotations}
+    if rule.for_ != "":
+        data["for"] = rule.for_
+    if rule.keep_firing_for != "":
+        data["keep_firing_for"] = rule.keep_firing_for
+    return data
+
+
+_NO_UNIT_KINDS = ("logs", "text", "news", "dashlist", "alertlist", "row", "nodeGraph", "traces")
+
+
+def _dashboard_subjects(project, dash) -> Iterator[Subject]:
+    dloc = project.locate(dash, f"dashboard '{dash.uid}'")
+    dignore = suppressions(dash.lint_ignore, dloc)
+    dview = views.DashboardView(
+        dash.uid, dash.title,
+        [views.VariableView(v.name, v.kind, v.query, v.datasource) for v in dash.variables],
+        model=dash,
+    )
+    children = []
+    for panel in dash.panels:
+        ploc = project.locate(panel, f"dashboard '{dash.uid}'", f"panel '{panel.title}'")
+        pignore = {**dignore, **suppressions(panel.lint_ignore, ploc)}
+        pview = views.PanelView(
+            panel.title, panel.kind, None if panel.kind in _NO_UNIT_KINDS else panel.unit,
+            width=panel.width, model=panel,
+        )
+        children.append(Subject("panel", pview, ploc, pignore))
+        for ref_id, target in zip(ref_ids(panel.targets), panel.targets):
+            tview = views.TargetView(ref_id, target.expr, target.legend, target.datasource)
+            pview.targets.append(tview)
+            if target.datasource != "prometheus":
+                continue
+            tloc = ploc.child(f"target {ref_id}", getattr(target.src, "line", None))
+            tview.query = Query(tloc, target.expr, PANEL, pignore, tview)
+            children.append(Subject("query", tview.query, tloc, pignore))
+        dview.panels.append(pview)
+    yield Subject("dashboard", dview, dloc, dignore)
+    yield from children

@@ -18,6 +18,11 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.location}: {self.severity} [{self.rule}] {self.message}"
 
+    def sort_key(self) -> tuple:
+        # Not the dataclass order: a line may be None (JSON, file-level findings).
+        loc = self.location
+        return (loc.file, loc.line or 0, loc.path, self.rule, self.severity, self.message)
+
     def as_dict(self) -> dict:
         return {
             "rule": self.rule,

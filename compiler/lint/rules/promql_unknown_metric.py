@@ -2,12 +2,15 @@
 
 What it checks: every series name in a query is a catalog metric, one of a
 histogram's `_bucket`/`_sum`/`_count` series (a summary's too), or the output
-of a recording rule defined in the project.
+of a recording rule defined in the project (or, for external files, in the files
+linted). Suggestions come from the catalog's metrics only.
 Why: a typo in a metric name gives an empty panel or an alert that never fires,
 and nothing else reports it.
 Bad:  `rate(codeverify_http_request_total[5m])`
 Good: `rate(codeverify_http_requests_total[5m])`
 """
+import promql_parser as pp
+
 from ... import promql
 
 ID = "promql/unknown-metric"
@@ -17,14 +20,19 @@ SCOPE = "query"
 
 def check(query, ctx):
     seen = set()
-    for sel in promql.selectors(query.ast):
+    for sel in query.nodes:
+        if not isinstance(sel, pp.VectorSelector):
+            continue
         name = promql.metric_name(sel)
         if name is None or name in seen:
             continue
         seen.add(name)
         series = ctx.catalog.lookup(name)
         if series is None:
-            hint = ctx.catalog.suggest(name)
+            cache = ctx.__dict__.setdefault("suggestions", {})  # difflib is slow; names repeat
+            if name not in cache:
+                cache[name] = ctx.catalog.suggest(name)
+            hint = cache[name]
             yield f"metric `{name}` is not in the catalog" + (f" (did you mean `{hint}`?)" if hint else "")
         elif series.type is None and series.metric is not None:
             yield (

@@ -1,0 +1,71 @@
+"""promql/histogram: histogram_quantile() over something that is no rated bucket series.
+
+What it checks: the second argument of histogram_quantile() reads a histogram's
+`_bucket` series (not its name, `_count`, `_sum`, a summary or a gauge), through
+rate()/increase()/irate(), and every aggregation on the way keeps `le`.
+Recording-rule outputs are trusted to be rated buckets, but an aggregation that
+drops `le` is reported over them too.
+Why: without `le` histogram_quantile() has no buckets and returns nothing; over raw
+bucket counters it computes the quantile of everything since the pods started.
+Bad:  `histogram_quantile(0.95, sum(rate(codeverify_http_request_duration_seconds_bucket[5m])))`
+Good: `histogram_quantile(0.95, sum by (le) (rate(codeverify_http_request_duration_seconds_bucket[5m])))`
+"""
+import promql_parser as pp
+
+from ... import promql
+from .. import analysis as a
+
+ID = "promql/histogram"
+SEVERITY = "error"
+SCOPE = "query"
+
+_RATES = frozenset({"rate", "increase", "irate"})
+# Functions that pass bucket series through with their labels.
+_PASS = frozenset({"label_replace", "label_join", "clamp_min", "clamp_max", "clamp", "abs", "sort", "sort_desc"})
+
+
+def check(query, ctx):
+    for node in query.nodes:
+        if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and len(node.args) == 2:
+            yield from _buckets(node.args[1], ctx.catalog, rated=False, dropped=None)
+
+
+def _buckets(node, catalog, rated, dropped):
+    node = a.strip(node)
+    if isinstance(node, pp.AggregateExpr):
+        mod, name = node.modifier, a.op(node)
+        if name not in a.KEEP_LABELS and dropped is None:
+            if mod is None:
+                dropped = f"`{name}(...)` without `by (le)`"
+            elif mod.type == a.By and "le" not in mod.labels:
+                dropped = f"`{name} by ({', '.join(mod.labels)})`"
+            elif mod.type == a.Without and "le" in mod.labels:
+                dropped = f"`{name} without (le)`"
+        yield from _buckets(node.expr, catalog, rated, dropped)
+    elif isinstance(node, pp.Call):
+        fn = node.func.name
+        if fn in _RATES and node.args:
+            yield from _buckets(node.args[0], catalog, True, dropped)
+        elif fn in _PASS and node.args:
+            yield from _buckets(node.args[0], catalog, rated, dropped)
+    elif isinstance(node, pp.BinaryExpr):
+        for side in (node.lhs, node.rhs):
+            if not a.is_scalar(side):
+                yield from _buckets(side, catalog, rated, dropped)
+    elif isinstance(node, (pp.MatrixSelector, pp.SubqueryExpr)):
+        inner = node.vector_selector if isinstance(node, pp.MatrixSelector) else node.expr
+        yield from _buckets(inner, catalog, rated, dropped)
+    elif isinstance(node, pp.VectorSelector):
+        name = promql.metric_name(node)
+        s = a.series(node, catalog)
+        if dropped:
+            yield f"histogram_quantile() over {dropped}, which drops the `le` label it needs: keep `le` in the `by` clause"
+        if s is None or s.metric is None:
+            return
+        if s.metric.type == "summary":
+            yield f"`{name}` belongs to a summary: read its quantiles from the `quantile` label instead"
+        elif s.metric.type != "histogram" or s.suffix != "_bucket":
+            yield f"histogram_quantile() over `{name}`, which is not a histogram's `_bucket` series"
+        elif not rated:
+            yield (f"histogram_quantile() over raw `{name}`: rate the buckets first, "
+                   f"e.g. `sum by (le) (rate({name}[5m]))`")

@@ -1,0 +1,16 @@
+"""rule/record-name: level:metric:operations."""
+import pytest
+
+from compiler.lint.rules import rule_record_name as rule
+from lintkit import lint_text, project, rule_file  # noqa: F401
+
+
+@pytest.mark.parametrize("name, ok", [
+    pytest.param("namespace:codeverify_http_requests:rate5m", True, id="three parts"),
+    pytest.param("slo:sli_error:ratio_rate5m", True, id="an SLO recording"),
+    pytest.param("http_error_ratio", False, id="no colons"),
+    pytest.param("job:http_errors", False, id="two parts"),
+])
+def test_record_name(lint_text, name, ok):
+    findings = lint_text(rule_file({"record": name, "expr": "sum(codeverify_queue_length)"}), rule)
+    assert (findings == []) == ok
