@@ -141,16 +141,16 @@ class Table:
     def __init__(self):
         self.rows: list[str] = []
 
-    def add(self, what: str, ours: str, ref: str | None, ratio: float | None, target: str, met: bool | None):
-        cells = [what, ours, ref or "—", "—" if ratio is None else f"{ratio:.2f}x", target,
-                 "—" if met is None else ("yes" if met else "**no**")]
+    def add(self, what: str, ours: str, ref: str | None, ratio: float | None, target: str, met: bool | str | None):
+        verdict = {None: "—", True: "yes", False: "**no**"}.get(met, met)
+        cells = [what, ours, ref or "—", "—" if ratio is None else f"{ratio:.2f}x", target, verdict]
         self.rows.append("| " + " | ".join(cells) + " |")
 
     def time_row(self, what: str, ours: Timing, ref: Timing | None, limit: float | None):
         """Ours against a reference command, met when the ratio is at most `limit`."""
         ratio = ours.median / ref.median if ref else None
         target = f"≤ {limit:g}x" if limit else "—"
-        met = None if limit is None else (None if ratio is None else ratio <= limit)
+        met = None if limit is None else ("skipped: no promtool" if ratio is None else ratio <= limit)
         self.add(what, secs(ours.median), secs(ref.median) if ref else None, ratio, target, met)
 
     def markdown(self) -> str:
