@@ -101,17 +101,20 @@ def input_series(slo: SLO, config, catalog, phases: list[Phase]) -> dict[str, st
         found = catalog.lookup(name)
         source = catalog.sources.get(found.metric.source) if found and found.metric else None
         extra = target_labels(slo, config, source.target_labels if source else ())
-        values = [Fraction(0)]
-        for phase in phases:
+        steps = [(phase.good * per_good + phase.bad * per_bad) * phase.every for phase in phases]
+        # Whole numbers in units of 1/scale: a minute's sample is an int addition, not a Fraction's.
+        scale = math.lcm(*(step.denominator for step in steps))
+        values = [0]
+        for phase, step in zip(phases, steps):
+            increment = int(step * scale)
             for minute in range(1, phase.minutes + 1):
-                step = phase.good * per_good + phase.bad * per_bad
-                values.append(values[-1] + (step * phase.every if minute % phase.every == 0 else 0))
-        out[_series(name, {**labels, **extra})] = compress(values)
+                values.append(values[-1] + (increment if minute % phase.every == 0 else 0))
+        out[_series(name, {**labels, **extra})] = compress(values, scale)
     return out
 
 
-def compress(values: list[Fraction]) -> str:
-    """Values in promtool's expanding notation: runs of a constant step become `a+bxn`."""
+def compress(values: list[int], scale: int = 1) -> str:
+    """Values (in units of 1/scale) in promtool's expanding notation: runs of a constant step become `a+bxn`."""
     parts, i = [], 0
     while i < len(values):
         j = i
@@ -120,9 +123,9 @@ def compress(values: list[Fraction]) -> str:
             j = i + 1
             while j + 1 < len(values) and values[j + 1] - values[j] == step:
                 j += 1
-            parts.append(f"{_num(values[i])}+{_num(step)}x{j - i}")
+            parts.append(f"{_num(Fraction(values[i], scale))}+{_num(Fraction(step, scale))}x{j - i}")
         else:
-            parts.append(_num(values[i]))
+            parts.append(_num(Fraction(values[i], scale)))
         i = j + 1
     return " ".join(parts)
 
