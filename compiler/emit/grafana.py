@@ -12,10 +12,8 @@ nothing depends on time, versions or paths.
 """
 from __future__ import annotations
 
-import json
-
 import grafanalib.core as gl
-from grafanalib._gen import DashboardEncoder
+import orjson
 
 from ..model import LOKI, PROMETHEUS, Dashboard, Panel, Row, Target, Variable, ref_ids
 
@@ -418,8 +416,20 @@ def _link(link) -> gl.DashboardLink:
 
 
 def _plain(obj):
-    """grafanalib objects (nested, with to_json_data) -> plain dicts and lists."""
-    return json.loads(json.dumps(obj, cls=DashboardEncoder))
+    """grafanalib objects (nested, with to_json_data) -> plain dicts and lists.
+
+    A round trip through orjson (what write.to_json uses) calling `to_json_data`
+    as grafanalib's DashboardEncoder does: same data as the stdlib json round trip,
+    in a third of the time (bench/run.py).
+    """
+    return orjson.loads(orjson.dumps(obj, default=_to_json_data, option=orjson.OPT_NON_STR_KEYS))
+
+
+def _to_json_data(obj):
+    to_json_data = getattr(obj, "to_json_data", None)
+    if to_json_data is None:
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    return to_json_data()
 
 
 def _merge(base: dict, extra) -> None:
@@ -427,4 +437,4 @@ def _merge(base: dict, extra) -> None:
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             _merge(base[key], value)
         else:
-            base[key] = json.loads(json.dumps(value))
+            base[key] = _plain(value)
