@@ -1,6 +1,7 @@
 """Where an object is defined, rendered as the prefix of every finding and error."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ class Location:
         return f"{head}: {SEP.join(self.path)}" if self.path else head
 
 
+@functools.lru_cache(maxsize=4096)  # one per definition file; every object of a file asks again
 def relpath(path: str, root: str) -> str:
     if path.startswith("<"):
         return path

@@ -5,6 +5,7 @@ errors name the file and line a user has to edit. Definition authors never set i
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +22,10 @@ class Source:
     line: int | None = None
 
 
+# A module's objects share its file name: resolve it once (loads do not chdir).
+_abspath = functools.lru_cache(maxsize=None)(os.path.abspath)
+
+
 def _caller() -> Source:
     # Walk out of this package (and dataclass-generated __init__ code) to the
     # definition module that called the constructor.
@@ -28,7 +33,7 @@ def _caller() -> Source:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_PACKAGE_DIR) and not filename.startswith("<"):
-            return Source(os.path.abspath(filename), frame.f_lineno)
+            return Source(_abspath(filename), frame.f_lineno)
         frame = frame.f_back
     return Source("<unknown>", None)
 

@@ -8,7 +8,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import lint, scenarios, slo_dashboard, slo_rules, slo_scenarios
+from . import lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
 from .emit import alertmanager, grafana, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
@@ -65,6 +65,7 @@ def build(root: str, strict: bool = False) -> Build:
     project = load(root)
     expand(project)
     findings = collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
+    promql.parse.cache_clear()  # the trees are not needed to render: leave the memory to the files
     result = Build(project, findings)
     if lint.has_errors(findings, strict):
         return result

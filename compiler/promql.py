@@ -100,7 +100,11 @@ class ParseError(ValueError):
     pass
 
 
-@lru_cache(maxsize=None)
+# Bounded: a repeated expression is parsed once while the lint passes over it, but
+# the trees of a 10,000-rule repository are not all kept (100 MiB; bench/run.py).
+# Bounded: a repeated expression is parsed once while the lint passes over it, but
+# the trees of a 10,000-rule repository are not all kept (bench/run.py: peak memory).
+@lru_cache(maxsize=4096)
 def parse(expr: str) -> pp.Expr:
     """Parse once per distinct expression; raises ParseError with the parser's message."""
     try:

@@ -34,6 +34,14 @@ class Query:
         except promql.ParseError as exc:
             self.error = str(exc)
 
+    def drop_tree(self) -> None:
+        """Free the parsed tree once every rule has seen it (a large project's trees are most of its memory)."""
+        # `owner` too: the view refers back to this query, a cycle that only the
+        # cyclic GC would free, and the build runs without it (build.py).
+        self.owner = None
+        if self.ast is not None:
+            self.ast, self._nodes, self.error = None, None, "tree dropped after lint"
+
     @property
     def nodes(self) -> list:
         """Every node of the tree, parents first (empty when it does not parse)."""

@@ -147,6 +147,8 @@ def run(project, subjects: Iterable[Subject], rules=RULES, ctx: Context | None =
                 else:
                     message, severity, location = result, rule.SEVERITY, subject.location
                 findings.append(Finding(location, rule.ID, severity, message))
+        if subject.scope == "query":
+            subject.obj.drop_tree()  # parents come first: nothing after a query reads its tree
     findings.extend(_suppression_findings(seen.values(), {r.ID for r in rules}))
     return sorted(findings, key=Finding.sort_key)
 
