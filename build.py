@@ -48,7 +48,10 @@ def cli(ctx, root, out_dir, check, strict, debug):
         return
     started = time.perf_counter()
     out = os.path.abspath(out_dir or pipeline.default_out(ctx.obj["root"]))
-    result = _run(lambda: pipeline.build(ctx.obj["root"], strict), debug)
+    # Outside --check, changed files are written as temporaries while the lint finishes.
+    # --debug lints in this process, so that a crash in a lint rule shows its traceback.
+    result = _run(lambda: pipeline.build(ctx.obj["root"], strict, fork=False if debug else None,
+                                         stage=None if check else out), debug)
     _print_findings(result.findings)
     if not result.ok or lint.has_errors(result.findings, strict) or not result.files:
         click.echo("build failed: out/ left unchanged", err=True)
@@ -68,7 +71,9 @@ def cli(ctx, root, out_dir, check, strict, debug):
         for directory, files in dests.items():
             click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
         return
-    changed = sum(write.write(directory, files) for directory, files in dests.items())
+    staging = result.staging if result.staging and result.staging.out == out else None
+    changed = sum(staging.commit(files) if staging and directory == out else write.write(directory, files)
+                  for directory, files in dests.items())
     s = result.summary()
     trees = ", ".join(f"{len(files)} in {os.path.relpath(d)}" for d, files in dests.items())
     click.echo(

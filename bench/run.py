@@ -43,6 +43,11 @@ MIXIN = (23, 136)  # kubernetes-mixin's dashboards and rules
 SCALES = ((100, 1_000), (1_000, 10_000))
 
 
+# Python as a user runs it: with its bytecode cache (PYTHONDONTWRITEBYTECODE, set on
+# some CI machines, would recompile every module of every run).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 @dataclass
 class Command:
     argv: list[str]
@@ -72,9 +77,10 @@ def run(cmd: Command) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one run; exits if the command fails."""
     if cmd.fresh:
         shutil.rmtree(cmd.fresh, ignore_errors=True)
+        os.sync()  # the deletion's disk work is the previous run's, not this one's
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: a full pipe would block the child
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd.argv, cwd=cmd.cwd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd.argv, cwd=cmd.cwd, stdout=subprocess.DEVNULL, stderr=err, env=CHILD_ENV)
         # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be the max over all children so far.
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - started

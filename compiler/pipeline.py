@@ -8,13 +8,13 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from . import lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
+from . import forked, lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
 from .emit import alertmanager, grafana, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
 from .model import SLO
-from .write import MANIFEST, to_json, to_yaml
+from .write import MANIFEST, LiteralText, Staging, RenderedItems, to_json, to_yaml, with_header, yaml_text
 
 # Generated trees besides out/, relative to the project root; written and checked like out/.
 PROMTOOL_TESTS = "tests/promtool"
@@ -25,6 +25,7 @@ class Build:
     project: Project
     findings: list[Finding]
     files: dict[str, bytes] = field(default_factory=dict)  # out/
+    staging: Staging | None = None  # out/'s changed files, already written as temporaries
     # The other generated trees (PROMTOOL_TESTS), by directory relative to the root.
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
@@ -60,20 +61,61 @@ class Build:
         }
 
 
-def build(root: str, strict: bool = False) -> Build:
-    """Load and lint the project at `root`; render its files when the lint allows."""
+def build(root: str, strict: bool = False, fork: bool | None = None, stage: str | None = None) -> Build:
+    """Load and lint the project at `root`; render its files when the lint allows.
+
+    With `fork` (the default where forked.available()), the lint runs in a child
+    process while this one renders; what is rendered is dropped if the lint fails,
+    so the result is the same as linting first. With `stage` (an output directory)
+    too, changed files are written there as temporaries while the lint finishes:
+    `result.staging.commit()` puts them in place, and a failed build removes them.
+    """
     project = load(root)
     expand(project)
-    findings = collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
-    promql.parse.cache_clear()  # the trees are not needed to render: leave the memory to the files
-    result = Build(project, findings)
-    if lint.has_errors(findings, strict):
-        return result
-    result.files, size_findings = render(project)
-    result.findings = sorted(findings + size_findings, key=Finding.sort_key)
+    if fork is None:
+        fork = forked.available()
+    if not fork:
+        findings = check(project)
+        promql.parse.cache_clear()  # the trees are not needed to render: leave the memory to the files
+        if lint.has_errors(findings, strict):
+            return Build(project, findings)
+        return _rendered(project, findings, render(project))
+    child = forked.Forked(lambda: check(project))
+    staging = Staging(stage) if stage else None  # its thread starts after the fork
+    try:
+        rendered = render(project, staging.add if staging else None)
+    except Exception as exc:  # input the lint reports may break an emitter: the findings come first
+        rendered = exc
+    try:
+        findings = child.result()
+    except BaseException:
+        if staging:
+            staging.discard()
+        raise
+    if lint.has_errors(findings, strict) or isinstance(rendered, Exception):
+        if staging:
+            staging.discard()
+        if isinstance(rendered, Exception) and not lint.has_errors(findings, strict):
+            raise rendered
+        return Build(project, findings)
+    result = _rendered(project, findings, rendered)
+    if staging and not result.files:
+        staging.discard()
+    result.staging = staging if result.files else None
+    return result
+
+
+def check(project: Project) -> list[Finding]:
+    """Every finding of the lint and of the alert scenarios, one per SLO for what its rules share."""
+    return collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
+
+
+def _rendered(project: Project, findings: list[Finding], rendered) -> Build:
+    files, size_findings = rendered
+    result = Build(project, sorted(findings + size_findings, key=Finding.sort_key))
     if size_findings:
-        result.files = {}
         return result
+    result.files = files
     result.trees = {PROMTOOL_TESTS: render_tests(project)}
     return result
 
@@ -129,9 +171,22 @@ def collapse_generated(findings: list[Finding], project: Project) -> list[Findin
     return sorted(out)
 
 
-def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
+class _Files(dict):
+    """The rendered files, each also handed to `sink` (a Staging writer) as it is rendered."""
+
+    def __init__(self, sink=None):
+        super().__init__()
+        self._sink = sink
+
+    def __setitem__(self, rel: str, data: bytes) -> None:
+        super().__setitem__(rel, data)
+        if self._sink is not None:
+            self._sink(rel, data)
+
+
+def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]]:
     config = project.config
-    files: dict[str, bytes] = {}
+    files = _Files(sink)
     findings: list[Finding] = []
 
     for dash in project.dashboards:
@@ -147,6 +202,7 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
                 "client-side `kubectl apply` (last-applied annotation): split the dashboard, or apply "
                 "with `kubectl apply --server-side`",
             ))
+        cm = kube.dashboard_configmap(dash.uid, LiteralText(text.decode()), dash.folder, config)
         files[f"configmap-grafana-dashboard-{dash.uid}.yaml"] = to_yaml(cm, source)
 
     rule_sets = [(config.RULES_NAME, project.groups)]
@@ -157,9 +213,14 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
             continue
         dicts = [rules.group_dict(g, config) for g in groups]
         sources = ", ".join(sorted({project.rel(g.src.file) for g in groups}))
-        files[f"prometheusrule-{name}.yaml"] = to_yaml(kube.prometheus_rule(name, dicts, config), sources)
+        items = []
         for group, data in zip(groups, dicts):
-            files[f"prometheus/{group.name}.rules.yaml"] = to_yaml({"groups": [data]}, project.rel(group.src.file))
+            body = yaml_text({"groups": [data]})
+            files[f"prometheus/{group.name}.rules.yaml"] = with_header(body, project.rel(group.src.file))
+            items.append(body.removeprefix("groups:\n"))
+        # The PrometheusRule holds the same groups: their YAML is reused, not written again.
+        rule = kube.prometheus_rule(name, RenderedItems(dicts, items), config)
+        files[f"prometheusrule-{name}.yaml"] = to_yaml(rule, sources)
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
 
@@ -168,7 +229,7 @@ def render(project: Project) -> tuple[dict[str, bytes], list[Finding]]:
         amc = alertmanager.alertmanager_config(project.routing, config)
         files[f"alertmanagerconfig-{config.ALERTMANAGER_CONFIG_NAME}.yaml"] = to_yaml(amc, source)
         files["alertmanager/alertmanager.yaml"] = to_yaml(alertmanager.plain_config(project.routing, config), source)
-    return files, findings
+    return dict(files), findings
 
 
 def render_tests(project: Project) -> dict[str, bytes]:

@@ -102,9 +102,9 @@ class ParseError(ValueError):
 
 # Bounded: a repeated expression is parsed once while the lint passes over it, but
 # the trees of a 10,000-rule repository are not all kept (100 MiB; bench/run.py).
-# Bounded: a repeated expression is parsed once while the lint passes over it, but
-# the trees of a 10,000-rule repository are not all kept (bench/run.py: peak memory).
-@lru_cache(maxsize=4096)
+# Bounded: a repeated expression is parsed once while the lint passes over it, but the
+# trees of a very large repository are not all kept (bench/run.py: peak memory).
+@lru_cache(maxsize=16384)
 def parse(expr: str) -> pp.Expr:
     """Parse once per distinct expression; raises ParseError with the parser's message."""
     try:
@@ -115,6 +115,7 @@ def parse(expr: str) -> pp.Expr:
         raise ParseError(str(exc).strip() or type(exc).__name__) from None
 
 
+@lru_cache(maxsize=64)  # asked once per query, for the same few versions
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 

@@ -1,0 +1,122 @@
+"""The writer's YAML fast paths write exactly what PyYAML writes, and the tree is written as promised."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler import write
+from compiler.write import LiteralText, RenderedItems, yaml_text
+
+JSON = '{\n  "panels": [\n    {\n      "title": "Latency › p95 ≤ 0.5 s"\n    }\n  ]\n}\n'
+
+
+def _both(text: str, indent_keys=("data",)) -> tuple[str, str]:
+    def doc(value):
+        inner = {"name.json": value, "other": "x"}
+        for key in indent_keys:
+            inner = {key: inner, "kind": "ConfigMap"}
+        return inner
+    return yaml_text(doc(LiteralText(text))), yaml_text(doc(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(JSON, id="dashboard JSON with a final newline (|)"),
+        pytest.param(JSON.rstrip("\n"), id="no final newline (|-)"),
+        pytest.param(JSON + "\n\n", id="trailing blank lines (|+, left to PyYAML)"),
+        pytest.param("a\n\nb\n", id="a blank line inside"),
+        pytest.param("emoji 🚀\nline\n", id="astral characters (escaped by libyaml)"),
+        # Left to PyYAML (another style, or an indentation indicator):
+        pytest.param(" leading space\nx\n", id="leading space"),
+        pytest.param("\nleading break\n", id="leading break"),
+        pytest.param("trailing space \nx", id="space before a break"),
+        pytest.param("x\ntrailing space ", id="trailing space"),
+        pytest.param("tab\there\n", id="tab"),
+        pytest.param("line\u2028separator\n", id="unicode line separator"),
+        pytest.param("bom\ufeff\n", id="byte order mark"),
+        pytest.param("single line", id="no line break"),
+    ],
+)
+def test_literal_text_is_written_as_pyyaml_writes_it(text):
+    fast, slow = _both(text)
+    assert fast == slow
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40), st.integers(0, 3))
+def test_any_text_is_written_as_pyyaml_writes_it(text, depth):
+    fast, slow = _both(text, ("k",) * depth)
+    assert fast == slow
+
+
+GROUPS = [
+    {"name": "a", "rules": [{"alert": "A", "expr": "sum(rate(x[5m]))\n/\nsum(rate(y[5m]))",
+                             "labels": {"severity": "critical"}, "annotations": {}}]},
+    {"interval": "1m", "name": "b", "rules": [{"record": "r:x:sum", "expr": "sum(x)"}, {"record": "e", "expr": ""}]},
+]
+
+
+@pytest.mark.parametrize("groups", [GROUPS, GROUPS[:1], []], ids=["two groups", "one group", "no group"])
+def test_rendered_items_are_written_as_pyyaml_writes_the_list(groups):
+    items = [yaml_text({"groups": [g]}).removeprefix("groups:\n") for g in groups]
+    doc = {"apiVersion": "v1", "spec": {"groups": None}, "z": [1, 2.5, None, True]}
+    fast = yaml_text({**doc, "spec": {"groups": RenderedItems(groups, items)}})
+    slow = yaml_text({**doc, "spec": {"groups": groups}})
+    assert fast == slow
+
+
+def test_floats_print_as_written():
+    assert yaml_text({"a": 0.001, "b": 14.4, "c": 1e-05, "d": float("inf")}) == \
+        "a: 0.001\nb: 14.4\nc: 1.0e-05\nd: .inf\n"
+
+
+def test_write_prunes_what_it_no_longer_generates_and_leaves_other_files(tmp_path):
+    out = tmp_path / "out"
+    assert write.write(str(out), {"a.yaml": b"a\n", "sub/b.json": b"{}\n"}) == 3  # and the manifest
+    (out / "mine.txt").write_text("not generated")
+    assert write.write(str(out), {"a.yaml": b"a\n"}) == 2  # b removed, manifest rewritten
+    assert sorted(p.name for p in out.iterdir()) == [".generated", "a.yaml", "mine.txt"]
+    assert write.write(str(out), {"a.yaml": b"a\n"}) == 0
+    assert not write.check(str(out), {"a.yaml": b"a\n"})
+
+
+def test_staged_files_appear_only_on_commit(tmp_path):
+    out = tmp_path / "out"
+    staging = write.Staging(str(out))
+    staging.add("grafana/a.json", b"{}\n")
+    staging.add("b.yaml", b"b\n")
+    staging._finish()  # the temporaries are written ...
+    assert not (out / "grafana" / "a.json").exists() and not (out / "b.yaml").exists()
+    assert staging.commit({"grafana/a.json": b"{}\n", "b.yaml": b"b\n"}) == 3  # ... and renamed by commit
+    assert (out / "grafana" / "a.json").read_bytes() == b"{}\n"
+    assert sorted(p.name for p in out.rglob("*")) == [".generated", "a.json", "b.yaml", "grafana"]
+
+
+def test_a_discarded_staging_leaves_no_trace(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.yaml").write_text("mine")
+    staging = write.Staging(str(out))
+    staging.add("deep/er/a.json", b"{}\n")
+    staging.add("keep.yaml", b"changed")
+    staging.discard()
+    assert sorted(p.name for p in out.rglob("*")) == ["keep.yaml"]
+    assert (out / "keep.yaml").read_text() == "mine"
+
+
+def test_a_failing_build_leaves_out_untouched_even_while_staging(tmp_path):
+    """The lint runs beside the rendering; a lint error discards what was staged."""
+    from compiler import pipeline
+    from conftest import ROOT
+    import shutil
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    before = {p.relative_to(root): p.read_bytes() for p in (root / "out").rglob("*") if p.is_file()}
+    api = root / "alerts" / "api.py"
+    api.write_text(api.read_text().replace("codeverify_http_requests_total", "codeverify_http_request_total", 1))
+    result = pipeline.build(str(root), fork=True, stage=str(root / "out"))
+    assert not result.ok and result.staging is None
+    after = {p.relative_to(root): p.read_bytes() for p in (root / "out").rglob("*") if p.is_file()}
+    assert after == before
