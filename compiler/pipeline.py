@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 
 from . import forked, lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
-from .emit import alertmanager, grafana, kube, rules
+from .emit import alertmanager, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
@@ -79,11 +79,12 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
         promql.parse.cache_clear()  # the trees are not needed to render: leave the memory to the files
         if lint.has_errors(findings, strict):
             return Build(project, findings)
-        return _rendered(project, findings, render(project))
+        return _rendered(project, findings, render(project), render_tests(project))
     child = forked.Forked(lambda: check(project))
     staging = Staging(stage) if stage else None  # its thread starts after the fork
     try:
         rendered = render(project, staging.add if staging else None)
+        tests = render_tests(project)
     except Exception as exc:  # input the lint reports may break an emitter: the findings come first
         rendered = exc
     try:
@@ -98,7 +99,7 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
         if isinstance(rendered, Exception) and not lint.has_errors(findings, strict):
             raise rendered
         return Build(project, findings)
-    result = _rendered(project, findings, rendered)
+    result = _rendered(project, findings, rendered, tests)
     if staging and not result.files:
         staging.discard()
     result.staging = staging if result.files else None
@@ -110,13 +111,13 @@ def check(project: Project) -> list[Finding]:
     return collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
 
 
-def _rendered(project: Project, findings: list[Finding], rendered) -> Build:
+def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[str, bytes]) -> Build:
     files, size_findings = rendered
     result = Build(project, sorted(findings + size_findings, key=Finding.sort_key))
     if size_findings:
         return result
     result.files = files
-    result.trees = {PROMTOOL_TESTS: render_tests(project)}
+    result.trees = {PROMTOOL_TESTS: tests}
     return result
 
 
@@ -185,6 +186,10 @@ class _Files(dict):
 
 
 def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]]:
+    # Imported here: grafanalib is most of the start-up, and a forked build imports it
+    # after the fork, while the lint runs in the child (see build()).
+    from .emit import grafana
+
     config = project.config
     files = _Files(sink)
     findings: list[Finding] = []

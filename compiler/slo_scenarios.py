@@ -102,31 +102,64 @@ def input_series(slo: SLO, config, catalog, phases: list[Phase]) -> dict[str, st
         source = catalog.sources.get(found.metric.source) if found and found.metric else None
         extra = target_labels(slo, config, source.target_labels if source else ())
         steps = [(phase.good * per_good + phase.bad * per_bad) * phase.every for phase in phases]
-        # Whole numbers in units of 1/scale: a minute's sample is an int addition, not a Fraction's.
+        # Whole numbers in units of 1/scale, and minute-to-minute increments as runs
+        # (increment, count): a phase is a handful of runs, not a sample per minute.
         scale = math.lcm(*(step.denominator for step in steps))
-        values = [0]
+        runs: list[list[int]] = []
         for phase, step in zip(phases, steps):
             increment = int(step * scale)
-            for minute in range(1, phase.minutes + 1):
-                values.append(values[-1] + (increment if minute % phase.every == 0 else 0))
-        out[_series(name, {**labels, **extra})] = compress(values, scale)
+            if phase.every == 1:
+                _extend(runs, increment, phase.minutes)
+            else:
+                for minute in range(1, phase.minutes + 1):
+                    _extend(runs, increment if minute % phase.every == 0 else 0, 1)
+        out[_series(name, {**labels, **extra})] = compress_runs(runs, scale)
     return out
 
 
-def compress(values: list[int], scale: int = 1) -> str:
+def _extend(runs: list[list[int]], increment: int, count: int) -> None:
+    if runs and runs[-1][0] == increment:
+        runs[-1][1] += count
+    elif count:
+        runs.append([increment, count])
+
+
+def compress(values: list, scale: int = 1) -> str:
     """Values (in units of 1/scale) in promtool's expanding notation: runs of a constant step become `a+bxn`."""
-    parts, i = [], 0
-    while i < len(values):
-        j = i
-        if i + 1 < len(values):
-            step = values[i + 1] - values[i]
-            j = i + 1
-            while j + 1 < len(values) and values[j + 1] - values[j] == step:
-                j += 1
-            parts.append(f"{_num(Fraction(values[i], scale))}+{_num(Fraction(step, scale))}x{j - i}")
-        else:
-            parts.append(_num(Fraction(values[i], scale)))
-        i = j + 1
+    runs: list[list[int]] = []
+    for a, b in zip(values, values[1:]):
+        _extend(runs, b - a, 1)
+    return compress_runs(runs, scale, values[0] if values else None)
+
+
+def compress_runs(runs: list[list[int]], scale: int = 1, start=0) -> str:
+    """The series that starts at `start` and grows by `runs` of (increment, count), as `compress` writes it.
+
+    A term `a+bxn` covers n increments of b from a; the increment after it is
+    implied by the next term's start, so each term after the first skips one.
+    """
+    if start is None:
+        return ""
+    parts, value = [], start
+    runs = [list(r) for r in runs]
+    i = 0
+    while True:
+        while i < len(runs) and runs[i][1] == 0:
+            i += 1
+        if i == len(runs):
+            parts.append(_num(Fraction(value, scale)))
+            break
+        step, count = runs[i]
+        parts.append(f"{_num(Fraction(value, scale))}+{_num(Fraction(step, scale))}x{count}")
+        value += step * count
+        runs[i][1] = 0
+        # the next increment is the jump to the next term's start
+        while i < len(runs) and runs[i][1] == 0:
+            i += 1
+        if i == len(runs):
+            break
+        value += runs[i][0]
+        runs[i][1] -= 1
     return " ".join(parts)
 
 

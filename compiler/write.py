@@ -7,6 +7,7 @@ prunes what it no longer produces and never touches files it did not write.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import queue
@@ -65,7 +66,18 @@ class Spliced:
 
 # Characters libyaml writes as they are in a literal block with allow_unicode (astral
 # characters it escapes, so those strings are left to it).
-_LITERAL_SAFE = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+_ASCII_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+
+
+@functools.cache  # compiling the Unicode ranges costs 2.5 ms: only when a non-ASCII text comes
+def _unicode_safe() -> re.Pattern:
+    return re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+
+
+def _literal_safe(text: str) -> bool:
+    if text.isascii():
+        return _ASCII_UNSAFE.search(text) is None
+    return _unicode_safe().fullmatch(text) is not None
 
 
 class LiteralText(Spliced):
@@ -79,7 +91,7 @@ class LiteralText(Spliced):
         # Not: a leading space or break (an indentation indicator), trailing blank lines
         # (`|+` makes libyaml end the document with `...`), a space before a break.
         return ("\n" in text and text[0] not in " \n" and text[-1] != " " and not text.endswith("\n\n")
-                and " \n" not in text and _LITERAL_SAFE.fullmatch(text) is not None)
+                and " \n" not in text and _literal_safe(text))
 
     def value(self):
         return self.text

@@ -6,6 +6,8 @@ import os
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.utils import floatToGoString
@@ -217,6 +219,22 @@ def test_scenario_histogram_series_are_what_the_python_client_exposes(name):
 def test_compress_writes_promtool_expanding_notation(values, expected):
     from fractions import Fraction
     assert slo_scenarios.compress([Fraction(v).limit_denominator() for v in values]) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=30))
+def test_compress_from_runs_matches_the_expanded_samples(values):
+    """compress_runs (what the scenarios use) reads back to the samples, term by term."""
+    text = slo_scenarios.compress(values)
+    expanded = []
+    for term in text.split():
+        if "+" in term[1:]:
+            start, rest = term[0] + term[1:].split("+", 1)[0], term[1:].split("+", 1)[1]
+            step, count = rest.split("x")
+            expanded += [int(start) + int(step) * k for k in range(int(count) + 1)]
+        else:
+            expanded.append(int(term))
+    assert expanded == values
 
 
 def test_burn_scenarios_inject_the_burn_they_name():

@@ -21,66 +21,18 @@ from ..model import ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from . import views
 from .finding import ERROR, WARNING, Finding
-from .rules import (
-    alerts_annotations,
-    alerts_routing,
-    alerts_comparison,
-    alerts_runbook,
-    alerts_severity,
-    alerts_template,
-    dashboard_datasource,
-    dashboard_layout,
-    dashboard_panel_type,
-    dashboard_rate_interval,
-    dashboard_units,
-    dashboard_variables,
-    load_duplicate,
-    promql_absent,
-    promql_counter_raw,
-    promql_histogram,
-    promql_label_value,
-    promql_rate_range,
-    promql_rate_type,
-    promql_syntax,
-    promql_unknown_label,
-    promql_unknown_metric,
-    rule_duplicate,
-    rule_record_name,
-    rule_schema,
-    slo_threshold_bucket,
-)
 
-RULES = (
-    alerts_routing,
-    load_duplicate,
-    promql_syntax,
-    promql_unknown_metric,
-    promql_unknown_label,
-    promql_label_value,
-    promql_rate_type,
-    promql_counter_raw,
-    promql_histogram,
-    promql_rate_range,
-    promql_absent,
-    alerts_severity,
-    alerts_annotations,
-    alerts_runbook,
-    alerts_template,
-    alerts_comparison,
-    rule_schema,
-    rule_duplicate,
-    rule_record_name,
-    dashboard_panel_type,
-    dashboard_datasource,
-    dashboard_rate_interval,
-    dashboard_units,
-    dashboard_layout,
-    dashboard_variables,
-    slo_threshold_bucket,
-)
+
+def __getattr__(name: str):
+    if name == "RULES":  # the registry, imported on first use (see registry.py)
+        from .registry import RULES
+        return RULES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SCOPES = ("project", "ruleset", "group", "rule", "alert", "record", "query", "dashboard", "panel", "slo")
 IGNORE_RULE = "lint/ignore"  # problems with suppressions themselves
+SYNTAX = "promql/syntax"  # the one rule that sees queries that do not parse
 
 
 def scopes(rule) -> tuple[str, ...]:
@@ -120,8 +72,10 @@ class Context:
     config: object
 
 
-def run(project, subjects: Iterable[Subject], rules=RULES, ctx: Context | None = None) -> list[Finding]:
-    """Run `rules` over `subjects`; findings sorted by location then rule id."""
+def run(project, subjects: Iterable[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:
+    """Run `rules` (default: all of them) over `subjects`; findings sorted by location then rule id."""
+    if rules is None:
+        from .registry import RULES as rules
     ctx = ctx or Context(project, project.catalog, project.config)
     by_scope: dict[str, list] = {}
     for rule in rules:
@@ -134,7 +88,7 @@ def run(project, subjects: Iterable[Subject], rules=RULES, ctx: Context | None =
         for sup in ignore.values():
             seen[id(sup)] = sup
         for rule in by_scope.get(subject.scope, ()):
-            if subject.scope == "query" and rule is not promql_syntax and subject.obj.ast is None:
+            if subject.scope == "query" and rule.ID != SYNTAX and subject.obj.ast is None:
                 continue  # a query that does not parse gets promql/syntax only
             sup = ignore.get(rule.ID)
             for result in rule.check(subject.obj, ctx):

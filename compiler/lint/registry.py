@@ -1,0 +1,63 @@
+"""The explicit registry of lint rules, in the order they run.
+
+Kept out of compiler/lint/__init__.py so that importing the lint framework (for
+Finding, has_errors) does not import every rule: a build lints in a forked child
+(compiler/forked.py), and only that child needs them.
+"""
+from .rules import (
+    alerts_annotations,
+    alerts_routing,
+    alerts_comparison,
+    alerts_runbook,
+    alerts_severity,
+    alerts_template,
+    dashboard_datasource,
+    dashboard_layout,
+    dashboard_panel_type,
+    dashboard_rate_interval,
+    dashboard_units,
+    dashboard_variables,
+    load_duplicate,
+    promql_absent,
+    promql_counter_raw,
+    promql_histogram,
+    promql_label_value,
+    promql_rate_range,
+    promql_rate_type,
+    promql_syntax,
+    promql_unknown_label,
+    promql_unknown_metric,
+    rule_duplicate,
+    rule_record_name,
+    rule_schema,
+    slo_threshold_bucket,
+)
+
+RULES = (
+    alerts_routing,
+    load_duplicate,
+    promql_syntax,
+    promql_unknown_metric,
+    promql_unknown_label,
+    promql_label_value,
+    promql_rate_type,
+    promql_counter_raw,
+    promql_histogram,
+    promql_rate_range,
+    promql_absent,
+    alerts_severity,
+    alerts_annotations,
+    alerts_runbook,
+    alerts_template,
+    alerts_comparison,
+    rule_schema,
+    rule_duplicate,
+    rule_record_name,
+    dashboard_panel_type,
+    dashboard_datasource,
+    dashboard_rate_interval,
+    dashboard_units,
+    dashboard_layout,
+    dashboard_variables,
+    slo_threshold_bucket,
+)
