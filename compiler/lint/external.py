@@ -22,7 +22,7 @@ import orjson
 from ..errors import UsageError
 from ..location import Location
 from ..queries import ALERT, PANEL, RECORD, Query
-from . import Context, Subject, run, suppressions, views, yamldoc
+from . import Context, Subject, run_split, suppressions, views, yamldoc
 from .finding import ERROR, WARNING, Finding
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -60,7 +60,7 @@ def lint_files(project, paths, rules=None) -> list[Finding]:
         catalog.add_recorded(reader.recorded)
     ctx = Context(project, catalog, project.config)
     kwargs = {"rules": rules} if rules is not None else {}
-    return sorted(findings + run(project, subjects, ctx=ctx, **kwargs), key=Finding.sort_key)
+    return sorted(findings + run_split(project, subjects, ctx=ctx, **kwargs), key=Finding.sort_key)
 
 
 def display(path: str) -> str:

@@ -77,3 +77,20 @@ def test_exit_codes(run, args, code, message):
 def test_fixture_project_lints_clean():
     result = CliRunner().invoke(build.cli, ["--root", FIXTURE_PROJECT, "lint"])
     assert result.exit_code == 0, result.output
+
+
+def test_linting_in_two_processes_finds_exactly_what_one_finds(monkeypatch):
+    """run_split gives half of the units (dashboards, rule groups) to a forked child."""
+    from compiler import forked, lint
+    from compiler.lint import external
+    from compiler.load import load
+
+    if not forked.available():
+        pytest.skip("fork or a second core is missing: run_split runs in one process here")
+    project = load(ROOT)
+    paths = [os.path.join(ROOT, FILES), os.path.join(ROOT, "out")]
+    monkeypatch.setattr(lint, "SPLIT_FROM", 10 ** 9)
+    alone = external.lint_files(project, paths)
+    monkeypatch.setattr(lint, "SPLIT_FROM", 0)
+    split = external.lint_files(project, paths)
+    assert len(alone) > 10 and split == alone
