@@ -107,23 +107,44 @@ def diff(ctx, base_rev, fmt, changed_only):
 
 
 @cli.command()
-@click.option("--prometheus-url", default=None, help="Plot data from this Prometheus (default: layout only).")
+@click.option("--prometheus-url", default=None,
+              help="Plot data from this Prometheus (default: a synthetic CodeVerify in a local Prometheus).")
+@click.option("--layout-only", is_flag=True, help="Draw the layout without data.")
 @click.option("--out", "out_dir", default=".preview", show_default=True, help="Directory for the PNGs.")
 @click.option("--changed-only", is_flag=True, help="Only dashboards changed against --base.")
 @click.option("--base", "base_rev", default=None, help="Git revision for --changed-only (default: merge base with main).")
 @click.pass_context
-def preview(ctx, prometheus_url, out_dir, changed_only, base_rev):
-    """Render a PNG per dashboard, laid out as Grafana lays it out."""
+def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
+    """Render a PNG per dashboard, laid out as Grafana lays it out, with each panel's data."""
     from compiler import review
+    from compiler import verify as e2e
 
     result = _built(ctx)
     uids = None
     if changed_only:
         report = _run(lambda: review.report(ctx.obj["root"], result.files, base_rev), ctx.obj["debug"])
         uids = report.changed_dashboards()
-    source = _run(lambda: review.data.prometheus(prometheus_url, time.time()), ctx.obj["debug"]) if prometheus_url else None
     started = time.perf_counter()
-    done = _run(lambda: review.preview.render_all(result.files, out_dir, uids, source), ctx.obj["debug"])
+
+    def render(source):
+        return _run(lambda: review.preview.render_all(result.files, out_dir, uids, source), ctx.obj["debug"])
+
+    if layout_only:
+        done = render(None)
+    elif prometheus_url:
+        done = render(_run(lambda: review.data.prometheus(prometheus_url, time.time()), ctx.obj["debug"]))
+    else:
+        try:
+            e2e.tools()
+        except e2e.ToolMissing as exc:
+            click.echo(f"{exc}\npreviews show the layout only", err=True)
+            done = render(None)
+        else:
+            hours = review.data.RANGE_SECONDS / 3600 + 1
+            with e2e.synthetic_prometheus(result, hours) as (url, _, _):
+                # Recorded series (the SLO dashboard) exist from the server's own evaluations on.
+                e2e.query_time(result.project, url, 0)
+                done = render(review.data.prometheus(url, time.time()))
     for uid in sorted(done):
         click.echo(os.path.join(out_dir, f"{uid}.png"))
     what = "changed " if changed_only else ""

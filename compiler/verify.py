@@ -407,13 +407,39 @@ def _seconds(duration: str) -> int:
     return int(duration[:-1]) * units[duration[-1]]
 
 
+@contextlib.contextmanager
+def synthetic_prometheus(result: pipeline.Build, hours: float = 3, knobs: simulate.Knobs = simulate.Knobs()):
+    """A Prometheus on 127.0.0.1 with `hours` of synthetic CodeVerify up to now and the build's rules.
+
+    Yields (url, end of the data, samples backfilled); the server is stopped and its
+    data removed on exit. Raises ToolMissing without promtool or prometheus.
+    """
+    promtool, prometheus = tools()
+    project = result.project
+    scrape_s = _seconds(project.config.SCRAPE_INTERVAL)
+    with tempfile.TemporaryDirectory(prefix="codeverify-synthetic-") as tmp:
+        end = int(time.time()) // scrape_s * scrape_s
+        data_path = os.path.join(tmp, "codeverify.om")
+        samples = simulate.write(data_path, project.catalog, project.config, end - int(hours * 3600), end,
+                                 scrape_s, knobs)
+        data_dir = os.path.join(tmp, "data")
+        backfill(promtool, data_path, data_dir)
+        rule_files = []
+        for rel, data in sorted(result.files.items()):
+            if rel.startswith("prometheus/"):
+                rule_files.append(os.path.join(tmp, "out", rel))
+                _write(rule_files[-1], data)
+        with running_prometheus(prometheus, data_dir, rule_files) as url:
+            yield url, end, samples
+
+
 def verify(result: pipeline.Build, hours: float = 3, range_s: int = 3600,
            knobs: simulate.Knobs = simulate.Knobs()) -> Report:
     """Check a successful in-memory build end to end (what the definitions say, not what out/ holds).
 
     Raises ToolMissing without promtool or prometheus.
     """
-    promtool, prometheus = tools()
+    promtool, _ = tools()
     project = result.project
     scrape_s = _seconds(project.config.SCRAPE_INTERVAL)
     report = Report()
@@ -422,20 +448,12 @@ def verify(result: pipeline.Build, hours: float = 3, range_s: int = 3600,
         report.scenarios = check_scenarios(project, result.files, promtool, tmp)
         report.figures["scenarios"] = f"{time.perf_counter() - started:.1f}s"
 
-        started = time.perf_counter()
-        end = int(time.time()) // scrape_s * scrape_s
-        data_path = os.path.join(tmp, "codeverify.om")
-        samples = simulate.write(data_path, project.catalog, project.config, end - int(hours * 3600), end,
-                                 scrape_s, knobs)
-        data_dir = os.path.join(tmp, "data")
-        backfill(promtool, data_path, data_dir)
+    started = time.perf_counter()
+    with synthetic_prometheus(result, hours, knobs) as (url, end, samples):
         report.figures["backfill"] = f"{samples} samples in {time.perf_counter() - started:.1f}s"
-
         started = time.perf_counter()
-        rule_files = sorted(os.path.join(tmp, "out", rel) for rel in result.files if rel.startswith("prometheus/"))
-        with running_prometheus(prometheus, data_dir, rule_files) as url:
-            step = scrape_s  # Grafana's $__interval never goes below the data source's scrape interval
-            report.panels = check_dashboards(project, url, end, range_s, step, scrape_s)
-            report.rules = check_rules(project, url, end)
-        report.figures["queries"] = f"{time.perf_counter() - started:.1f}s"
+        step = scrape_s  # Grafana's $__interval never goes below the data source's scrape interval
+        report.panels = check_dashboards(project, url, end, range_s, step, scrape_s)
+        report.rules = check_rules(project, url, end)
+    report.figures["queries"] = f"{time.perf_counter() - started:.1f}s"
     return report

@@ -113,10 +113,27 @@ def test_values_print_with_their_unit(value, unit, text):
     assert preview.format_value(value, unit) == text
 
 
-def test_cli_renders_every_dashboard(tmp_path):
+def test_cli_renders_every_dashboard_layout_only(tmp_path):
+    result = CliRunner().invoke(build.cli, ["preview", "--layout-only", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path)) == [f"{uid}.png" for uid in DASHBOARDS]
+
+
+def test_cli_plots_the_synthetic_codeverify_by_default(promtool, prometheus_bin, tmp_path, monkeypatch):
+    """Without --prometheus-url the data come from the simulator in a local Prometheus."""
+    sources = []
+    real = preview.render_all
+
+    def spy(files, out_dir, uids, source):
+        sources.append(source and source({"expr": "sum(up)"}))  # asked while the server runs
+        return real(files, out_dir, uids, source)
+
+    monkeypatch.setattr(preview, "render_all", spy)
     result = CliRunner().invoke(build.cli, ["preview", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(tmp_path)) == [f"{uid}.png" for uid in DASHBOARDS]
+    (up,) = sources
+    assert up and up[0].values and min(up[0].values) >= 5, "the synthetic CodeVerify's targets are up all along"
 
 
 def test_an_unreachable_prometheus_is_a_usage_error():

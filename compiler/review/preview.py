@@ -23,7 +23,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import pretty  # noqa: E402
-from .data import DataSource, Series  # noqa: E402
+from .data import RANGE_SECONDS, DataSource, Series  # noqa: E402
 
 COLUMN = 64  # px per grid column: 24 columns make a 1536 px wide dashboard
 CELL, GAP = 30, 8  # Grafana's GRID_CELL_HEIGHT and GRID_CELL_VMARGIN
@@ -187,6 +187,9 @@ def _lines(fig, panel: dict, body, image, series: list[Series]) -> None:
     if lo is not None:
         ax.set_ylim(bottom=lo)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, unit)))
+    last = max((s.times[-1] for s in series if s.times), default=None)
+    if last is not None:  # the whole window, as Grafana's time picker shows it, however little data
+        ax.set_xlim(last - RANGE_SECONDS, last)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _clock(v)))
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
     if len(series) <= 6:
