@@ -27,6 +27,14 @@ from .finding import ERROR, WARNING, Finding
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 READ, PARSE, SHAPE = "input/read", "input/parse", "input/unknown"
+# Kubernetes kinds that hold no PromQL and no dashboard: skipped without a finding. Anything
+# else of unknown shape (a misspelt kind included) is an input/unknown warning.
+NOTHING_TO_LINT = frozenset({
+    "ServiceMonitor", "PodMonitor", "Probe", "ScrapeConfig", "AlertmanagerConfig", "Alertmanager",
+    "Prometheus", "PrometheusAgent", "ThanosRuler", "Service", "Deployment", "StatefulSet", "DaemonSet",
+    "Secret", "Namespace", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
+    "Ingress", "NetworkPolicy", "PersistentVolumeClaim",
+})
 _IGNORE = re.compile(r"#\s*lint:\s*ignore\s+(\S+)[ \t]*([^\n]*)")
 _NO_UNIT_KINDS = ("logs", "text", "news", "dashlist", "alertlist", "row", "nodeGraph", "traces",
                   "annolist", "welcome", "gettingstarted")
@@ -145,9 +153,13 @@ class _File:
             self.dashboard(doc["dashboard"], prefix, lines)
         elif _is_dashboard(doc):
             self.dashboard(doc, prefix, lines)
+        elif (isinstance(kind, str) and kind in NOTHING_TO_LINT and "apiVersion" in doc) or (
+                kind is None and {"route", "receivers"} <= set(doc)):
+            pass  # known, and without PromQL or panels (what `lint out/` meets besides rules and dashboards)
         else:
-            self.finding(SHAPE, "not a rule file, PrometheusRule, dashboard or ConfigMap: skipped",
-                         getattr(doc, "line", None) if lines else None, prefix, WARNING)
+            shape = "not a rule file, PrometheusRule, dashboard or ConfigMap: skipped"
+            message = f"kind `{kind}` is {shape}" if isinstance(kind, str) else shape
+            self.finding(SHAPE, message, getattr(doc, "line", None) if lines else None, prefix, WARNING)
 
     def configmap(self, data: dict, prefix: tuple) -> None:
         for key in sorted(data, key=str):
