@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from compiler import pipeline
 from compiler.load import load
 from compiler.model import AlertRule
 from compiler.routing import alert_labels
@@ -77,13 +78,15 @@ def alertmanager(alertmanager_bin, tmp_path_factory):
 
 
 PROJECT = load(ROOT)
+pipeline.expand(PROJECT)  # the SLOs' burn-rate alerts
 FIRING = {r.name: alert_labels(r, PROJECT) for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule)}
 
 
 def slo_alert(slo: str, severity: str) -> dict:
-    """An SLO burn-rate alert as the SLO alerts carry them (slo, service, severity, namespace)."""
-    return {"alertname": f"SLOBurn-{slo}-{severity}", "slo": slo, "service": "codeverify",
-            "severity": severity, "namespace": PROJECT.config.APP_NAMESPACE}
+    """The labels an SLO's generated burn-rate alert carries when it fires (slo, service, severity, namespace)."""
+    name = next(r.name for g in PROJECT.slo_groups for r in g.rules
+                if isinstance(r, AlertRule) and r.labels.get("slo") == slo and r.severity == severity)
+    return FIRING[name]
 
 
 # name -> (labels, the name of the alert expected to inhibit it, or None)

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import yaml
 
-from compiler import promql
+from compiler import pipeline, promql
 from compiler.emit import alertmanager
 from compiler.lint import Context
 from compiler.lint.rules import alerts_routing
@@ -29,6 +29,7 @@ from conftest import ROOT
 OUT = os.path.join(ROOT, "out")
 PLAIN = os.path.join(OUT, "alertmanager", "alertmanager.yaml")
 PROJECT = load(ROOT)
+pipeline.expand(PROJECT)  # the SLOs' burn-rate alerts route like every other
 CONFIG = PROJECT.config
 ROUTING = PROJECT.routing
 ALERTS = [r for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule)]
