@@ -66,17 +66,14 @@ class Spliced:
 
 # Characters libyaml writes as they are in a literal block with allow_unicode (astral
 # characters it escapes, so those strings are left to it).
-_ASCII_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
-
-
 @functools.cache  # compiling the Unicode ranges costs 2.5 ms: only when a non-ASCII text comes
 def _unicode_safe() -> re.Pattern:
     return re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
 
 
 def _literal_safe(text: str) -> bool:
-    if text.isascii():
-        return _ASCII_UNSAFE.search(text) is None
+    if text.isascii():  # printable ASCII and line breaks; one C pass each
+        return text.replace("\n", " ").isprintable()
     return _unicode_safe().fullmatch(text) is not None
 
 
@@ -98,8 +95,7 @@ class LiteralText(Spliced):
 
     def lines(self, key_line: str, indent: int) -> str:
         text = self.text
-        pad = " " * (indent + 2)
-        body = "".join(f"{pad}{line}\n" if line else "\n" for line in text.rstrip("\n").split("\n"))
+        body = _indent(text.rstrip("\n"), " " * (indent + 2)) + "\n"
         chomp = "" if text.endswith("\n") else "-"
         return f"{key_line}|{chomp}\n{body}"
 
@@ -118,8 +114,15 @@ class RenderedItems(Spliced):
 
     def lines(self, key_line: str, indent: int) -> str:
         pad = " " * indent
-        shifted = "".join(f"{pad}{line}\n" if line else "\n" for text in self.texts for line in text.splitlines())
+        shifted = "".join(_indent(text.rstrip("\n"), pad) + "\n" for text in self.texts)
         return f"{key_line.rstrip()}\n{shifted}"
+
+
+def _indent(text: str, pad: str) -> str:
+    """Every line of `text` after `pad`, except empty lines (as the emitter writes them)."""
+    if "\n\n" not in text:  # one pass in C for the usual text: no empty line
+        return pad + text.replace("\n", "\n" + pad)
+    return "\n".join(pad + line if line else line for line in text.split("\n"))
 
 
 def _splice(body: str, spliced: dict) -> str:
