@@ -102,12 +102,35 @@ def test_a_data_source_is_asked_for_every_metric_query_and_its_lines_are_drawn(t
     assert preview.PALETTE[0] in colours  # the first series' line
 
 
+def test_heatmap_buckets_are_sorted_by_bound_and_de_accumulated(monkeypatch):
+    times = tuple(float(t) for t in range(3))
+    series = [data.Series(le, times, values) for le, values in
+              (("+Inf", (10, 10, 10)), ("0.5", (6, 6, 6)), ("0.1", (1, 2, 3)))]
+    assert [b for b, _ in preview._buckets(series)] == [0.1, 0.5, float("inf")]
+    assert preview._buckets([data.Series("GET /api", times, (1, 2, 3))]) is None, "not bucket series: lines"
+    drawn = {}
+
+    class Axes:  # records what the heatmap draws
+        xaxis = yaxis = type("Axis", (), {"__getattr__": lambda self, name: lambda *a, **k: None})()
+
+        def __getattr__(self, name):
+            return lambda *a, **k: drawn.setdefault(name, (a, k))
+
+    monkeypatch.setattr(preview, "_axes", lambda *a: Axes())
+    preview._heatmap(None, {"fieldConfig": {"defaults": {"unit": "s"}}}, None, None, series)
+    rows = drawn["imshow"][0][0]
+    assert rows == [[1, 2, 3], [5, 4, 3], [4, 4, 4]], "per bucket, not cumulative"
+    assert drawn["set_yticks"][0][1] == ["100 ms", "500 ms", "+Inf"]
+
+
 @pytest.mark.parametrize("value, unit, text", [
     pytest.param(0.0512, "percentunit", "5.1%", id="a ratio prints as percent"),
     pytest.param(0.25, "s", "250 ms", id="sub-second durations print in ms"),
     pytest.param(3 * 1024 ** 2, "bytes", "3.0 MiB", id="bytes scale by 1024"),
     pytest.param(1500, "reqps", "1.5K req/s", id="rates scale with K"),
     pytest.param(float("nan"), "short", "No data", id="no value says so"),
+    pytest.param(0.04, "ops", "0.04 ops/s", id="small rates keep two significant digits"),
+    pytest.param(__import__("numpy").float64(0.1), "reqps", "0.1 req/s", id="numpy floats from matplotlib print plainly"),
 ])
 def test_values_print_with_their_unit(value, unit, text):
     assert preview.format_value(value, unit) == text

@@ -134,7 +134,9 @@ def _panel(fig, canvas, panel: dict, r: Rect, image: tuple[int, int], source: Da
         _pie(fig, panel, body, image, series)
     elif kind == "table":
         _table(canvas, panel, body, series)
-    else:  # timeseries, heatmap (drawn as its bucket lines), anything new: lines over time
+    elif kind == "heatmap" and _buckets(series):
+        _heatmap(fig, panel, body, image, series)
+    else:  # timeseries, anything new: lines over time
         _lines(fig, panel, body, image, series)
 
 
@@ -196,6 +198,40 @@ def _lines(fig, panel: dict, body, image, series: list[Series]) -> None:
         ax.legend(loc="upper left", fontsize=6.5, frameon=False, labelcolor=TEXT, ncol=min(len(series), 3))
 
 
+def _buckets(series: list[Series]) -> list[tuple[float, Series]] | None:
+    """Histogram bucket series (legend `{{le}}`), by bound; None unless every series is one."""
+    out = []
+    for s in series:
+        try:
+            out.append((float(s.name), s))  # "0.5", "+Inf"
+        except ValueError:
+            return None
+    lengths = {len(s.values) for _, s in out}
+    return sorted(out, key=lambda b: b[0]) if len(lengths) == 1 and 0 not in lengths else None
+
+
+def _heatmap(fig, panel: dict, body, image, series: list[Series]) -> None:
+    """Cumulative `le` buckets as Grafana's heatmap shows them: a row per bucket, counts by colour."""
+    buckets = _buckets(series)
+    bounds = [b for b, _ in buckets]
+    cumulative = [list(s.values) for _, s in buckets]
+    rows = [[max(v - (cumulative[i - 1][j] if i else 0), 0) for j, v in enumerate(row)]
+            for i, row in enumerate(cumulative)]  # per bucket, as Grafana de-accumulates `le`
+    ax = _axes(fig, body, image)
+    ax.grid(False)
+    times = buckets[0][1].times
+    # Grafana's dark "Oranges" scheme: from the panel's background to orange, exponent 0.5.
+    colours = matplotlib.colors.LinearSegmentedColormap.from_list("grafana-oranges", [PANEL, COLORS["orange"]])
+    ax.imshow(rows, aspect="auto", origin="lower", cmap=colours, norm=matplotlib.colors.PowerNorm(0.5),
+              interpolation="nearest", extent=(times[0], times[-1], 0, len(rows)))
+    unit = _defaults(panel).get("unit") or ""
+    labels = [("+Inf" if math.isinf(b) else format_value(b, unit)) for b in bounds]
+    step = max(1, len(labels) // 8)  # at most about eight labels on the axis
+    ax.set_yticks([i + 0.5 for i in range(0, len(labels), step)], labels[::step])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _clock(v)))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+
+
 def _stat(canvas, panel: dict, body, series: list[Series]) -> None:
     value = next((s.values[-1] for s in series if s.values), math.nan)
     color = TEXT
@@ -250,7 +286,10 @@ def _clock(t: float) -> str:
 
 def format_value(value: float, unit: str, decimals: int | None = None) -> str:
     """A value with its Grafana unit, roughly as Grafana prints it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
+        return "No data"
+    value = float(value)  # matplotlib hands numpy floats to tick formatters
+    if math.isnan(value):
         return "No data"
     digits = 1 if decimals is None else decimals
     if unit == "percentunit":
@@ -270,6 +309,8 @@ def format_value(value: float, unit: str, decimals: int | None = None) -> str:
     for scale, letter in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(value) >= scale:
             return f"{value / scale:.{digits}f}{letter}{suffix}"
+    if decimals is None and 0 < abs(value) < 1:  # small rates keep two significant digits: 0.04, not 0
+        return f"{pretty.number(float(f'{value:.2g}'))}{suffix}"
     return f"{pretty.number(round(value, digits if abs(value) < 100 else 0))}{suffix}"
 
 
