@@ -81,7 +81,7 @@ def main() -> None:
     promtool = shutil.which("promtool")
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"| rules | ours median (s) | promtool median (s) | ratio | ours per 1k rules (s) | runs |")
+        print("| rules | ours median (s) | promtool median (s) | ratio | ours per 1k rules (s) | runs |")
         print("|---|---|---|---|---|---|")
         for n in sizes:
             path = os.path.join(tmp, f"bench-{n}.rules.yaml")

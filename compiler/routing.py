@@ -9,7 +9,7 @@ our tree (`operator_view`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import promql_parser as pp
 

@@ -5,7 +5,6 @@ end-to-end cases build a branch in a temporary git repository.
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re

@@ -22,7 +22,7 @@ from compiler.lint.rules import alerts_routing
 from compiler.load import load
 from compiler.model import AlertRule
 from compiler.routing import (
-    InhibitRule, Matcher, Route, alert_labels, eq, inhibits, operator_view, present, receivers_for, result_labels,
+    Matcher, Route, alert_labels, eq, inhibits, operator_view, present, receivers_for, result_labels,
 )
 from conftest import ROOT
 

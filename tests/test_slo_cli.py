@@ -7,7 +7,6 @@ import pytest
 from click.testing import CliRunner
 
 import build
-from conftest import ROOT
 
 SLO_CONFIG = """
 from compiler.model import BurnRateWindow
