@@ -120,3 +120,21 @@ def test_a_failing_build_leaves_out_untouched_even_while_staging(tmp_path):
     assert not result.ok and result.staging is None
     after = {p.relative_to(root): p.read_bytes() for p in (root / "out").rglob("*") if p.is_file()}
     assert after == before
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["clean project", "a lint error"])
+def test_a_forked_build_equals_a_serial_one(tmp_path, broken):
+    """Linting in a forked child (the default on two cores) changes nothing in what a build returns."""
+    import shutil
+    from compiler import pipeline
+    from conftest import ROOT
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    if broken:
+        api = root / "alerts" / "api.py"
+        api.write_text(api.read_text().replace("codeverify_http_requests_total", "codeverify_http_request_total", 1))
+    serial = pipeline.build(str(root), fork=False)
+    forked = pipeline.build(str(root), fork=True)
+    assert [str(f) for f in forked.findings] == [str(f) for f in serial.findings]
+    assert forked.files == serial.files and forked.trees == serial.trees
+    assert bool(serial.files) is not broken
