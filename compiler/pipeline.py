@@ -13,6 +13,7 @@ from .emit import alertmanager, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
+from .location import Location
 from .model import SLO
 from .write import MANIFEST, LiteralText, Staging, RenderedItems, to_json, to_yaml, with_header, yaml_text
 
@@ -81,23 +82,26 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
             return Build(project, findings)
         return _rendered(project, findings, render(project), render_tests(project))
     child = forked.Forked(lambda: check(project))
-    staging = Staging(stage) if stage else None  # its thread starts after the fork
+    staging = None
     try:
-        rendered = render(project, staging.add if staging else None)
-        tests = render_tests(project)
-    except Exception as exc:  # input the lint reports may break an emitter: the findings come first
-        rendered = exc
-    try:
+        staging = Staging(stage) if stage else None  # its thread starts after the fork
+        try:
+            rendered = render(project, staging.add if staging else None)
+            tests = render_tests(project)
+        except Exception as exc:  # input the lint reports may break an emitter: the findings come first
+            rendered = exc
         findings = child.result()
-    except BaseException:
+        failed = lint.has_errors(findings, strict) or isinstance(rendered, Exception)
+        if isinstance(rendered, Exception) and not lint.has_errors(findings, strict):
+            raise rendered
+    except BaseException:  # an error, or Ctrl-C: no child left behind, no temporaries in out/
+        child.cancel()
         if staging:
             staging.discard()
         raise
-    if lint.has_errors(findings, strict) or isinstance(rendered, Exception):
+    if failed:
         if staging:
             staging.discard()
-        if isinstance(rendered, Exception) and not lint.has_errors(findings, strict):
-            raise rendered
         return Build(project, findings)
     result = _rendered(project, findings, rendered, tests)
     if staging and not result.files:
@@ -173,13 +177,20 @@ def collapse_generated(findings: list[Finding], project: Project) -> list[Findin
 
 
 class _Files(dict):
-    """The rendered files, each also handed to `sink` (a Staging writer) as it is rendered."""
+    """The rendered files, each also handed to `sink` (a Staging writer) as it is rendered.
+
+    Two objects rendering to one path (two rule sets given the same name in config.py)
+    would overwrite each other: `twice` records the paths.
+    """
 
     def __init__(self, sink=None):
         super().__init__()
         self._sink = sink
+        self.twice: list[str] = []
 
     def __setitem__(self, rel: str, data: bytes) -> None:
+        if rel in self:
+            self.twice.append(rel)
         super().__setitem__(rel, data)
         if self._sink is not None:
             self._sink(rel, data)
@@ -234,6 +245,12 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         amc = alertmanager.alertmanager_config(project.routing, config)
         files[f"alertmanagerconfig-{config.ALERTMANAGER_CONFIG_NAME}.yaml"] = to_yaml(amc, source)
         files["alertmanager/alertmanager.yaml"] = to_yaml(alertmanager.plain_config(project.routing, config), source)
+    for rel in files.twice:
+        findings.append(Finding(
+            Location("config.py"), "render/duplicate-path", ERROR,
+            f"two objects render to out/{rel}: give them different names (dashboard uid, rule group, "
+            "RULES_NAME / SLO_RULES_NAME)",
+        ))
     return dict(files), findings
 
 

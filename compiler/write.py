@@ -107,7 +107,9 @@ class RenderedItems(Spliced):
         self.items, self.texts = items, texts
 
     def fits(self) -> bool:
-        return bool(self.texts)
+        # libyaml ends a document whose last scalar keeps its trailing newlines (`|+`)
+        # with `...`: inside a larger document that marker would end it early.
+        return bool(self.texts) and not any(t.endswith("...\n") or "\n...\n" in t for t in self.texts)
 
     def value(self):
         return self.items
@@ -133,12 +135,23 @@ def _splice(body: str, spliced: dict) -> str:
         if value is None:
             out.append(line)
             continue
-        key_line = line[: len(line.rstrip("\n")) - len(key)]  # "  name: "
-        out.append(value.lines(key_line, len(key_line) - len(key_line.lstrip(" "))))
+        key_line = line[: len(line.rstrip("\n")) - len(key)]  # "  name: ", or "- name: " in a list item
+        out.append(value.lines(key_line, _key_column(key_line)))
     return "".join(out)
 
 
-def _node(obj, spliced: dict) -> yaml.Node:
+def _key_column(key_line: str) -> int:
+    """Where the key starts: after the indentation and any `- ` of list items it opens."""
+    i = 0
+    while True:
+        while i < len(key_line) and key_line[i] == " ":
+            i += 1
+        if not key_line.startswith("- ", i):
+            return i
+        i += 2
+
+
+def _node(obj, spliced: dict, item: bool = False) -> yaml.Node:
     """The YAML node PyYAML's SafeRepresenter builds for `obj` (keys sorted, block style),
     except that strings with a newline are literal blocks and nothing becomes an alias.
 
@@ -149,16 +162,20 @@ def _node(obj, spliced: dict) -> yaml.Node:
     if kind is str:
         return yaml.ScalarNode(_STR, obj, style="|" if "\n" in obj else None)
     if isinstance(obj, Spliced):
-        if not obj.fits():
+        if item or not obj.fits():  # spliced as mapping values only: `key: <placeholder>` lines
             return _node(obj.value(), spliced)
         key = f"SPLICED{len(spliced)}x{id(obj):x}"
         spliced[key] = obj
         return yaml.ScalarNode(_STR, key)
     if kind is dict:
-        return yaml.MappingNode(_MAP, [(_node(k, spliced), _node(v, spliced)) for k, v in sorted(obj.items())],
+        try:
+            pairs = sorted(obj.items())
+        except TypeError:  # keys of mixed types: unsorted, as PyYAML falls back
+            pairs = list(obj.items())
+        return yaml.MappingNode(_MAP, [(_node(k, spliced, True), _node(v, spliced)) for k, v in pairs],
                                 flow_style=False)
     if kind is list or kind is tuple:
-        return yaml.SequenceNode(_SEQ, [_node(v, spliced) for v in obj], flow_style=False)
+        return yaml.SequenceNode(_SEQ, [_node(v, spliced, True) for v in obj], flow_style=False)
     if kind is bool:
         return yaml.ScalarNode("tag:yaml.org,2002:bool", "true" if obj else "false")
     if kind is int:
@@ -292,6 +309,9 @@ class Staging:
             os.makedirs(directory)
             self._made.extend(reversed(missing))  # parents first
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+        earlier = self._staged.get(rel)
+        if earlier is not None:  # the same path rendered twice: the last one wins, as in `files`
+            os.remove(earlier)
         self._staged[rel] = tmp
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

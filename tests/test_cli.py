@@ -154,3 +154,16 @@ def test_repository_out_is_fresh():
     """The committed out/ is exactly what the definitions produce."""
     code, output = run("--root", ROOT, "--check")
     assert code == 0, output
+
+
+def test_a_build_in_this_process_leaves_the_cyclic_gc_as_it_found_it():
+    """build.py turns the GC off for the build only; as a script it stays off (the process ends)."""
+    import gc
+
+    from click.testing import CliRunner
+
+    import build
+    assert gc.isenabled()
+    result = CliRunner().invoke(build.cli, ["--root", ROOT, "--check"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()

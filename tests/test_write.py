@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,70 @@ def test_a_forked_build_equals_a_serial_one(tmp_path, broken):
     assert [str(f) for f in forked.findings] == [str(f) for f in serial.findings]
     assert forked.files == serial.files and forked.trees == serial.trees
     assert bool(serial.files) is not broken
+
+
+def test_rendered_items_ending_a_document_are_left_to_pyyaml():
+    """A group whose last string keeps its trailing newlines: libyaml ends its file with `...`."""
+    group = {"name": "g", "rules": [{"alert": "A", "expr": "up == 0", "annotations": {"summary": "down\n\n"}}]}
+    text = yaml_text({"groups": [group]})
+    assert text.endswith("...\n")
+    items = [text.removeprefix("groups:\n")]
+    fast = yaml_text({"spec": {"groups": RenderedItems([group], items)}, "z": 1})
+    assert fast == yaml_text({"spec": {"groups": [group]}, "z": 1})
+    assert yaml.safe_load(fast)["z"] == 1
+
+
+@pytest.mark.parametrize("shape", [
+    pytest.param(lambda v: {"k": [{"a": v, "b": 1}]}, id="a mapping value in a list item"),
+    pytest.param(lambda v: {"k": [{"x": [{"a": v}]}]}, id="nested list items"),
+    pytest.param(lambda v: [[v]], id="a list item itself"),
+    pytest.param(lambda v: {"k": [v, v]}, id="list items of a mapping"),
+])
+def test_spliced_values_anywhere_are_written_as_pyyaml_writes_them(shape):
+    group = {"name": "g", "rules": [{"record": "r", "expr": "sum(x)\n/\nsum(y)"}]}
+    items = [yaml_text({"groups": [group]}).removeprefix("groups:\n")]
+    for spliced, plain in ((LiteralText(JSON), JSON), (RenderedItems([group], items), [group])):
+        assert yaml_text(shape(spliced)) == yaml_text(shape(plain))
+
+
+def test_keys_of_mixed_types_are_written_unsorted_as_pyyaml_does():
+    assert yaml_text({"b": 1, 2: "x"}) == yaml.dump({"b": 1, 2: "x"}, Dumper=yaml.CSafeDumper, sort_keys=True,
+                                                    default_flow_style=False)
+
+
+def test_an_interrupted_forked_build_leaves_no_temporaries_and_no_child(tmp_path, monkeypatch):
+    import os
+    import shutil
+    from compiler import pipeline
+    from conftest import ROOT
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    (root / "out" / "grafana" / "codeverify-overview.json").write_text("{}\n")  # so that something is staged
+
+    def interrupted(project):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "render_tests", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(str(root), fork=True, stage=str(root / "out"))
+    assert not [p for p in (root / "out").rglob(".tmp-*")]
+    assert (root / "out" / "grafana" / "codeverify-overview.json").read_text() == "{}\n"
+    try:
+        assert os.waitpid(-1, os.WNOHANG) == (0, 0), "a child is left to reap"
+    except ChildProcessError:
+        pass  # no child at all
+
+
+def test_a_path_rendered_twice_is_an_error_and_stages_nothing(tmp_path):
+    import shutil
+    from compiler import pipeline
+    from conftest import ROOT
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    config = root / "config.py"
+    config.write_text(config.read_text() + "\nSLO_RULES_NAME = RULES_NAME\n")
+    result = pipeline.build(str(root), fork=True, stage=str(root / "out"))
+    errors = [f for f in result.findings if f.severity == "error"]
+    assert [f.rule for f in errors] == ["render/duplicate-path"] and "prometheusrule-" in errors[0].message
+    assert not result.files and result.staging is None
+    assert not [p for p in (root / "out").rglob(".tmp-*")]

@@ -12,7 +12,6 @@ nothing depends on time, versions or paths.
 """
 from __future__ import annotations
 
-import attr
 import grafanalib.core as gl
 import orjson
 
@@ -48,13 +47,6 @@ _THRESHOLD_COLORED = ("stat", "gauge", "bargauge", "table")
 
 def dashboard_json(d: Dashboard) -> dict:
     """The Grafana dashboard model of `d`, JSON-serialisable and deterministic."""
-    # grafanalib's attrs validators check each field's type on every object built: our
-    # own values, already checked by the model and the lint, and a fifth of this function.
-    with attr.validators.disabled():
-        return _dashboard_json(d)
-
-
-def _dashboard_json(d: Dashboard) -> dict:
     sources = _datasource_variables(d)
     panels = _layout(d, sources)
     dashboard = gl.Dashboard(

@@ -75,8 +75,21 @@ class Context:
 
 def run(project, subjects: Iterable[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:
     """Run `rules` (default: all of them) over `subjects`; findings sorted by location then rule id."""
+    rules = _registry(rules)
+    findings, seen = _check(project, subjects, rules, ctx)
+    findings.extend(_suppression_findings(seen.values(), {r.ID for r in rules}))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _registry(rules):
     if rules is None:
-        from .registry import RULES as rules
+        from .registry import RULES
+        return RULES
+    return rules
+
+
+def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None) -> tuple[list[Finding], dict]:
+    """The rules' findings, and the suppressions met (by id; each knows whether it was `used`)."""
     ctx = ctx or Context(project, project.catalog, project.config)
     by_scope: dict[str, list] = {}
     for rule in rules:
@@ -104,27 +117,44 @@ def run(project, subjects: Iterable[Subject], rules=None, ctx: Context | None = 
                 findings.append(Finding(location, rule.ID, severity, message))
         if subject.scope == "query":
             subject.obj.drop_tree()  # parents come first: nothing after a query reads its tree
-    findings.extend(_suppression_findings(seen.values(), {r.ID for r in rules}))
-    return sorted(findings, key=Finding.sort_key)
+    return findings, seen
 
 
 def run_split(project, subjects: list[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:
     """run(), with half of the subjects linted by a forked child (compiler/forked.py).
 
     The halves are whole units, a dashboard or a rule group with everything under
-    it (a suppression never reaches outside its unit); the project and the ruleset
-    (all rules, for duplicates) stay here. Same findings as run(), on two cores.
+    it; the project and the ruleset (all rules, for duplicates) stay here. A
+    suppression may span units (a file-level `# lint: ignore`): the child reports
+    which suppressions it used, and unused ones are reported once, here. Same
+    findings as run(), on two cores.
     """
     if not forked.available() or len(subjects) < SPLIT_FROM:
         return run(project, subjects, rules, ctx)
+    rules = _registry(rules)
     here, there, unit = [], [], 0
     for subject in subjects:
         if subject.scope in ("dashboard", "group"):
             unit += 1
         (there if unit % 2 and subject.scope not in ("project", "ruleset") else here).append(subject)
-    child = forked.Forked(lambda: run(project, there, rules, ctx))
-    found = run(project, here, rules, ctx)
-    return sorted(found + child.result(), key=Finding.sort_key)
+
+    def child_part():
+        found, seen = _check(project, there, rules, ctx)
+        return found, [key for key, sup in seen.items() if sup.used]  # ids: the objects predate the fork
+
+    child = forked.Forked(child_part)
+    try:
+        found, seen = _check(project, here, rules, ctx)
+    except BaseException:
+        child.cancel()
+        raise
+    found_there, used_there = child.result()
+    every = {id(sup): sup for subject in subjects for sup in subject.ignore.values()}
+    for key in used_there:
+        every[key].used = True
+    found += found_there
+    found.extend(_suppression_findings(every.values(), {r.ID for r in rules}))
+    return sorted(found, key=Finding.sort_key)
 
 
 SPLIT_FROM = 2000  # subjects; below this a fork costs more than it saves

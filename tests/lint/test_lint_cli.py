@@ -96,3 +96,29 @@ def test_linting_in_two_processes_finds_exactly_what_one_finds(monkeypatch):
     monkeypatch.setattr(lint, "SPLIT_FROM", 0)
     split = external.lint_files(project, paths)
     assert len(alone) > 10 and split == alone
+
+
+@pytest.mark.parametrize("used", [True, False], ids=["used in one group only", "used nowhere"])
+def test_a_file_wide_ignore_is_judged_once_across_both_processes(tmp_path, monkeypatch, used):
+    """A `# lint: ignore` before `groups:` covers every group, whichever process lints it."""
+    from compiler import forked, lint
+    from compiler.lint import external
+    from compiler.load import load
+
+    if not forked.available():
+        pytest.skip("fork or a second core is missing: run_split runs in one process here")
+    lines = ["# lint: ignore promql/unknown-metric legacy metric, being renamed", "groups:"]
+    for g in range(20):
+        lines += [f"- name: g{g}", "  rules:"]
+        metric = "legacy_requests_total" if used and g == 0 else "codeverify_http_requests_total"
+        lines += [f"  - record: job:x{g}:rate5m", f"    expr: sum by (job) (rate({metric}[5m]))"]
+    path = tmp_path / "rules.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    project = load(ROOT)
+    monkeypatch.setattr(lint, "SPLIT_FROM", 10 ** 9)
+    alone = [str(f) for f in external.lint_files(project, [str(path)])]
+    monkeypatch.setattr(lint, "SPLIT_FROM", 0)
+    split = [str(f) for f in external.lint_files(project, [str(path)])]
+    assert split == alone
+    unused = [f for f in split if "lint/ignore" in f]
+    assert len(unused) == (0 if used else 1), split
