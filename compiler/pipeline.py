@@ -218,7 +218,7 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
                 "client-side `kubectl apply` (last-applied annotation): split the dashboard, or apply "
                 "with `kubectl apply --server-side`",
             ))
-        cm = kube.dashboard_configmap(dash.uid, LiteralText(text.decode()), dash.folder, config)
+        cm["data"] = {name: LiteralText(json_text) for name, json_text in cm["data"].items()}
         files[f"configmap-grafana-dashboard-{dash.uid}.yaml"] = to_yaml(cm, source)
 
     rule_sets = [(config.RULES_NAME, project.groups)]

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from . import conventions as cv
 from . import targets
 from .model import COUNTER, GAUGE, HISTOGRAM, Metric
 
@@ -410,7 +411,7 @@ def _family_lines(m: Metric, streams: list[Stream], times: list[int], step: int)
         bounds = tuple(m.buckets) + (math.inf,)
         fractions = [_cdf(b, s.median or 1.0, s.sigma) for b in bounds]
         mean = (s.median or 1.0) * math.exp(s.sigma ** 2 / 2)
-        buckets = [_sel(f"{m.name}_bucket", {**s.labels, "le": targets.le(b)}) for b in bounds]
+        buckets = [_sel(f"{m.name}_bucket", {**s.labels, "le": cv.le(b)}) for b in bounds]
         count = _sel(f"{m.name}_count", s.labels)
         total = _sel(f"{m.name}_sum", s.labels)
         for t in times:

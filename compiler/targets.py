@@ -10,6 +10,8 @@ plausible kube-prometheus-stack / Bitnami chart defaults; no query depends on th
 """
 from __future__ import annotations
 
+from .conventions import le
+
 # ReplicaSet pod-name suffixes, so that pod names look like the real thing.
 _SUFFIXES = ("7xk2p", "b9q4m", "c3n8d", "f5t1w", "h2r6z", "k8v3j", "m4p9s", "q6w2e")
 _HASH = {"api": "6d9f8b7c5d", "worker": "5b7c9d8f6a"}
@@ -113,19 +115,6 @@ def selector(name: str, labels: dict[str, str], sep: str = ", ") -> str:
 def series(name: str, target: dict[str, str], **labels: str) -> str:
     """The selector of one series of `target` with the metric's own `labels`."""
     return selector(name, {**target, **labels})
-
-
-def le(bound: float) -> str:
-    """A bucket bound as the Python client prints it (floatToGoString): `0.5`, `60.0`, `+Inf`, `1e+06`."""
-    if bound == float("inf"):
-        return "+Inf"
-    text = repr(float(bound))
-    dot = text.find(".")
-    # Go switches to exponents sooner than Python; only positive bounds matter here.
-    if bound > 0 and dot > 6:
-        mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1:]}".rstrip("0.")
-        return f"{mantissa}e+0{dot - 1}"
-    return text
 
 
 def histogram_buckets(name: str, target: dict[str, str], bounds, per_step, steps: int, **labels: str) -> dict[str, str]:

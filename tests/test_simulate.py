@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import pytest
 
+from compiler import conventions as cv
 from compiler import scenarios, simulate, targets
 from compiler.load import load
 from compiler.metrics import Catalog
@@ -99,7 +100,7 @@ def test_histograms_are_cumulative_and_consistent(project, healthy):
     assert by_group
     for (family, key, ts), buckets in by_group.items():
         metric = project.catalog.metrics[family]
-        assert list(buckets) == [targets.le(b) for b in metric.buckets] + ["+Inf"], "every bucket, in order"
+        assert list(buckets) == [cv.le(b) for b in metric.buckets] + ["+Inf"], "every bucket, in order"
         values = list(buckets.values())
         assert values == sorted(values), f"{family} buckets are not cumulative"
         count, total = counts[(family, key, ts)], sums[(family, key, ts)]
@@ -124,7 +125,7 @@ def test_histograms_are_cumulative_and_consistent(project, healthy):
     ],
 )
 def test_le_is_formatted_as_the_python_client_does(bound, text):
-    assert targets.le(bound) == text
+    assert cv.le(bound) == text
 
 
 def _total(series, name, **match) -> float:

@@ -6,8 +6,19 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import write
+from compiler import pipeline, write
 from compiler.write import LiteralText, RenderedItems, yaml_text
+
+@pytest.fixture
+def repo(tmp_path):
+    """A copy of this repository's definitions and out/, to build and break."""
+    import shutil
+
+    from conftest import ROOT
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    return root
+
 
 JSON = '{\n  "panels": [\n    {\n      "title": "Latency › p95 ≤ 0.5 s"\n    }\n  ]\n}\n'
 
@@ -107,13 +118,9 @@ def test_a_discarded_staging_leaves_no_trace(tmp_path):
     assert (out / "keep.yaml").read_text() == "mine"
 
 
-def test_a_failing_build_leaves_out_untouched_even_while_staging(tmp_path):
+def test_a_failing_build_leaves_out_untouched_even_while_staging(repo):
     """The lint runs beside the rendering; a lint error discards what was staged."""
-    from compiler import pipeline
-    from conftest import ROOT
-    import shutil
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    root = repo
     before = {p.relative_to(root): p.read_bytes() for p in (root / "out").rglob("*") if p.is_file()}
     api = root / "alerts" / "api.py"
     api.write_text(api.read_text().replace("codeverify_http_requests_total", "codeverify_http_request_total", 1))
@@ -124,13 +131,9 @@ def test_a_failing_build_leaves_out_untouched_even_while_staging(tmp_path):
 
 
 @pytest.mark.parametrize("broken", [False, True], ids=["clean project", "a lint error"])
-def test_a_forked_build_equals_a_serial_one(tmp_path, broken):
+def test_a_forked_build_equals_a_serial_one(repo, broken):
     """Linting in a forked child (the default on two cores) changes nothing in what a build returns."""
-    import shutil
-    from compiler import pipeline
-    from conftest import ROOT
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    root = repo
     if broken:
         api = root / "alerts" / "api.py"
         api.write_text(api.read_text().replace("codeverify_http_requests_total", "codeverify_http_request_total", 1))
@@ -170,13 +173,9 @@ def test_keys_of_mixed_types_are_written_unsorted_as_pyyaml_does():
                                                     default_flow_style=False)
 
 
-def test_an_interrupted_forked_build_leaves_no_temporaries_and_no_child(tmp_path, monkeypatch):
+def test_an_interrupted_forked_build_leaves_no_temporaries_and_no_child(repo, monkeypatch):
     import os
-    import shutil
-    from compiler import pipeline
-    from conftest import ROOT
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+    root = repo
     (root / "out" / "grafana" / "codeverify-overview.json").write_text("{}\n")  # so that something is staged
 
     def interrupted(project):
@@ -193,12 +192,8 @@ def test_an_interrupted_forked_build_leaves_no_temporaries_and_no_child(tmp_path
         pass  # no child at all
 
 
-def test_a_path_rendered_twice_is_an_error_and_stages_nothing(tmp_path):
-    import shutil
-    from compiler import pipeline
-    from conftest import ROOT
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT, root, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "tests", ".preview"))
+def test_a_path_rendered_twice_is_an_error_and_stages_nothing(repo):
+    root = repo
     config = root / "config.py"
     config.write_text(config.read_text() + "\nSLO_RULES_NAME = RULES_NAME\n")
     result = pipeline.build(str(root), fork=True, stage=str(root / "out"))
