@@ -207,7 +207,10 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
 
     for dash in project.dashboards:
         source = project.rel(dash.src.file)
-        text = to_json(grafana.dashboard_json(dash))
+        try:
+            text = to_json(grafana.dashboard_json(dash))
+        except Exception as exc:  # a definition the lint let through but no Grafana model can hold
+            raise _render_error(project, dash, exc) from exc
         files[f"grafana/{dash.uid}.json"] = text
         cm = kube.dashboard_configmap(dash.uid, text.decode(), dash.folder, config)
         size = len(to_json(cm))
@@ -252,6 +255,16 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
             "RULES_NAME / SLO_RULES_NAME)",
         ))
     return dict(files), findings
+
+
+def _render_error(project: Project, dash, exc: Exception) -> LoadError:
+    """A one-line error at the panel (or dashboard) that could not be rendered."""
+    where = project.locate(dash, f"dashboard '{dash.uid}'")
+    panel = getattr(exc, "panel", None)
+    if panel is not None:
+        where = project.locate(panel, f"dashboard '{dash.uid}'", f"panel '{panel.title}'")
+    message = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+    return LoadError(f"{where}: cannot render: {message}")
 
 
 def render_tests(project: Project) -> dict[str, bytes]:

@@ -144,6 +144,19 @@ def test_duplicate_dashboard_uid_fails(built):
     assert snapshot(out) == before
 
 
+def test_a_definition_no_dashboard_can_hold_is_one_located_line(built):
+    """A value the lint does not check but the emitter refuses: no traceback, the panel named."""
+    project, out = built
+    init = project / "dashboards" / "__init__.py"
+    init.write_text(init.read_text().replace('legend="requests")', 'legend="requests", instant="yes")'))
+    before = snapshot(out)
+    code, output = run("--root", str(project), "--out", str(out))
+    assert code == 2, output
+    assert output.strip() == ("error: dashboards/__init__.py:12: dashboard 'shop-overview' › panel 'Request rate': "
+                              "cannot render: target A: `instant` must be True or False, not 'yes'")
+    assert snapshot(out) == before
+
+
 def test_not_a_project_is_a_usage_error(tmp_path):
     code, output = run("--root", str(tmp_path))
     assert code == 2
