@@ -3,6 +3,11 @@
 A Query is parsed once (promql.parse caches by text, so a repeated expression is
 parsed once per process); what several rules need from its tree (the nodes, the
 selectors) is computed on first use and kept.
+
+A lint rule of scope "query" reads only what `key` determines (the text, the
+origin, the legend, and what follows from them: `expanded`, `ast`, `error`,
+`nodes`), so the lint reuses its findings for every query with the same key
+(compiler/lint/__init__.py; tests/lint/test_query_memo.py holds the rules to it).
 """
 from __future__ import annotations
 
@@ -21,7 +26,8 @@ class Query:
     expr: str  # as written, Grafana variables included
     origin: str  # PANEL, ALERT, RECORD or SLO
     ignore: Mapping[str, str] = field(default_factory=dict)
-    owner: object = None  # the TargetView or RuleView it came from
+    owner: object = None  # the TargetView or RuleView it came from: not for query rules (see above)
+    legend: str = ""  # a panel target's legend format
     expanded: str = ""
     ast: object = None
     error: str = ""
@@ -33,6 +39,11 @@ class Query:
             self.ast = promql.parse(self.expanded)
         except promql.ParseError as exc:
             self.error = str(exc)
+
+    @property
+    def key(self) -> tuple:
+        """What a query rule's findings depend on: equal keys, equal findings."""
+        return (self.expr, self.origin, self.legend)
 
     def drop_tree(self) -> None:
         """Free the parsed tree once every rule has seen it (a large project's trees are most of its memory)."""

@@ -88,8 +88,15 @@ def _registry(rules):
     return rules
 
 
-def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None) -> tuple[list[Finding], dict]:
-    """The rules' findings, and the suppressions met (by id; each knows whether it was `used`)."""
+def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
+           memo: bool = True) -> tuple[list[Finding], dict]:
+    """The rules' findings, and the suppressions met (by id; each knows whether it was `used`).
+
+    A query's rule results are computed once per Query.key and reused for every
+    query with the same key (a repository repeats queries across dashboards);
+    suppressions and locations stay each query's own. `memo=False` recomputes them
+    (the tests compare both).
+    """
     ctx = ctx or Context(project, project.catalog, project.config)
     by_scope: dict[str, list] = {}
     for rule in rules:
@@ -97,15 +104,27 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None) -> 
             by_scope.setdefault(scope, []).append(rule)
     findings: list[Finding] = []
     seen: dict[int, Suppression] = {}
+    query_rules = by_scope.get("query", ())
+    known: dict[tuple, list] = {}  # Query.key -> [(rule, results)]
     for subject in subjects:
         ignore = subject.ignore
         for sup in ignore.values():
             seen[id(sup)] = sup
-        for rule in by_scope.get(subject.scope, ()):
-            if subject.scope == "query" and rule.ID != SYNTAX and subject.obj.ast is None:
-                continue  # a query that does not parse gets promql/syntax only
+        if subject.scope == "query":
+            query = subject.obj
+            per_rule = known.get(query.key) if memo else None
+            if per_rule is None:
+                # A query that does not parse gets promql/syntax only.
+                per_rule = [(rule, list(rule.check(query, ctx))) for rule in query_rules
+                            if query.ast is not None or rule.ID == SYNTAX]
+                if memo and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
+                    known[query.key] = per_rule  # (a result with its own location stays unshared)
+            query.drop_tree()  # parents come first: nothing after a query reads its tree
+        else:
+            per_rule = [(rule, rule.check(subject.obj, ctx)) for rule in by_scope.get(subject.scope, ())]
+        for rule, results in per_rule:
             sup = ignore.get(rule.ID)
-            for result in rule.check(subject.obj, ctx):
+            for result in results:
                 if sup is not None:
                     sup.used = True
                     continue
@@ -115,8 +134,6 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None) -> 
                 else:
                     message, severity, location = result, rule.SEVERITY, subject.location
                 findings.append(Finding(location, rule.ID, severity, message))
-        if subject.scope == "query":
-            subject.obj.drop_tree()  # parents come first: nothing after a query reads its tree
     return findings, seen
 
 
@@ -256,12 +273,13 @@ def _dashboard_subjects(project, dash) -> Iterator[Subject]:
         )
         children.append(Subject("panel", pview, ploc, pignore))
         for ref_id, target in zip(ref_ids(panel.targets), panel.targets):
-            tview = views.TargetView(ref_id, target.expr, target.legend, target.datasource)
+            legend = target.legend if isinstance(target.legend, str) else ""
+            tview = views.TargetView(ref_id, target.expr, legend, target.datasource)
             pview.targets.append(tview)
             if target.datasource != "prometheus":
                 continue
             tloc = ploc.child(f"target {ref_id}", getattr(target.src, "line", None))
-            tview.query = Query(tloc, target.expr, PANEL, pignore, tview)
+            tview.query = Query(tloc, target.expr, PANEL, pignore, tview, legend=tview.legend)
             children.append(Subject("query", tview.query, tloc, pignore))
         dview.panels.append(pview)
     yield Subject("dashboard", dview, dloc, dignore)

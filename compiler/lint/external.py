@@ -292,7 +292,7 @@ class _File:
                 pview.targets.append(tview)
                 if isinstance(expr, str) and expr.strip() and _is_prometheus(ds, plugin_of):
                     tloc = ploc.child(f"target {ref}", line(t))
-                    tview.query = Query(tloc, expr, PANEL, {}, tview)
+                    tview.query = Query(tloc, expr, PANEL, {}, tview, legend=tview.legend)
                     children.append(Subject("query", tview.query, tloc))
             dview.panels.append(pview)
         self.subjects.append(Subject("dashboard", dview, dloc))

@@ -41,8 +41,7 @@ def check(query, ctx):
         elif isinstance(node, pp.BinaryExpr) and node.modifier is not None and not (
                 a.is_scalar(node.lhs) or a.is_scalar(node.rhs)):
             yield from _matching(node, catalog)
-    owner = query.owner
-    legend = getattr(owner, "legend", "") if query.origin == "panel" else ""
+    legend = query.legend
     if legend and "{{" in legend:
         have = a.labels(query.ast, catalog)
         if have is not None:
