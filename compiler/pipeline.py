@@ -15,7 +15,7 @@ from .lint.finding import ERROR, Finding
 from .load import Project, load
 from .location import Location
 from .model import SLO
-from .write import MANIFEST, LiteralText, Staging, RenderedItems, to_json, to_yaml, with_header, yaml_text
+from .write import MANIFEST, JsonBlock, Staging, RenderedItems, json_size, to_json, to_yaml, with_header, yaml_text
 
 # Generated trees besides out/, relative to the project root; written and checked like out/.
 PROMTOOL_TESTS = "tests/promtool"
@@ -212,8 +212,8 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         except Exception as exc:  # a definition the lint let through but no Grafana model can hold
             raise _render_error(project, dash, exc) from exc
         files[f"grafana/{dash.uid}.json"] = text
-        cm = kube.dashboard_configmap(dash.uid, text.decode(), dash.folder, config)
-        size = len(to_json(cm))
+        cm = kube.dashboard_configmap(dash.uid, JsonBlock(text), dash.folder, config)
+        size = json_size(cm)
         if size > kube.ANNOTATION_LIMIT:
             findings.append(Finding(
                 project.locate(dash, f"dashboard '{dash.uid}'"), "dashboard/size", ERROR,
@@ -221,7 +221,6 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
                 "client-side `kubectl apply` (last-applied annotation): split the dashboard, or apply "
                 "with `kubectl apply --server-side`",
             ))
-        cm["data"] = {name: LiteralText(json_text) for name, json_text in cm["data"].items()}
         files[f"configmap-grafana-dashboard-{dash.uid}.yaml"] = to_yaml(cm, source)
 
     rule_sets = [(config.RULES_NAME, project.groups)]

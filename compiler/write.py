@@ -30,7 +30,14 @@ def to_json(obj) -> bytes:
 
 
 def to_yaml(obj, source: str) -> bytes:
-    return with_header(yaml_text(obj), source)
+    spliced: dict[str, Spliced] = {}
+    body = _serialize(obj, spliced)
+    if not any(isinstance(v, JsonBlock) for v in spliced.values()):
+        return with_header(_splice(body, spliced) if spliced else body, source)
+    # Large JSON blocks stay bytes: only the small text around them is encoded.
+    parts = _splice_parts(body, spliced)
+    head = with_header("", source)
+    return head + b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
 
 
 def with_header(body: str, source: str) -> bytes:
@@ -40,8 +47,12 @@ def with_header(body: str, source: str) -> bytes:
 def yaml_text(obj) -> str:
     """`obj` as YAML: keys sorted, block style, multi-line strings as literal blocks."""
     spliced: dict[str, Spliced] = {}
-    body = yaml.serialize(_node(obj, spliced), Dumper=_Dumper, width=1 << 20, allow_unicode=True)
+    body = _serialize(obj, spliced)
     return _splice(body, spliced) if spliced else body
+
+
+def _serialize(obj, spliced: dict) -> str:
+    return yaml.serialize(_node(obj, spliced), Dumper=_Dumper, width=1 << 20, allow_unicode=True)
 
 
 class Spliced:
@@ -77,27 +88,55 @@ def _literal_safe(text: str) -> bool:
     return _unicode_safe().fullmatch(text) is not None
 
 
-class LiteralText(Spliced):
-    """A multi-line string, written as a `|` block as PyYAML would write it."""
+class JsonBlock(Spliced):
+    """Indented JSON from `to_json` (bytes), written as a `|` block as PyYAML would write its text.
 
-    def __init__(self, text: str):
-        self.text = text
+    A dashboard ConfigMap is its dashboard's JSON again: kept as bytes, it is indented
+    in one pass and never decoded, scanned character by character or encoded again
+    (a third of the ConfigMaps' time on a 1,000-dashboard repository, bench/run.py).
+    PyYAML writes a multi-line text as a `|` block unless it starts with a space or a
+    break, ends with blank lines or a space, has a space before a break, or holds a
+    character libyaml escapes. What `to_json` writes settles most of that: it starts
+    with `{` or `[`, ends with one line break, has no blank line, no space before a
+    break and no control character but the line breaks (orjson escapes them in strings).
+    """
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    @classmethod
+    def of(cls, obj) -> "JsonBlock":
+        return cls(to_json(obj))
 
     def fits(self) -> bool:
-        text = self.text
-        # Not: a leading space or break (an indentation indicator), trailing blank lines
-        # (`|+` makes libyaml end the document with `...`), a space before a break.
-        return ("\n" in text and text[0] not in " \n" and text[-1] != " " and not text.endswith("\n\n")
-                and " \n" not in text and _literal_safe(text))
+        data = self.data  # DEL and non-ASCII are written raw by orjson: those libyaml may escape
+        return b"\x7f" not in data and (data.isascii() or _literal_safe(data.decode()))
 
     def value(self):
-        return self.text
+        return self.data.decode()
 
-    def lines(self, key_line: str, indent: int) -> str:
-        text = self.text
-        body = _indent(text.rstrip("\n"), " " * (indent + 2)) + "\n"
-        chomp = "" if text.endswith("\n") else "-"
-        return f"{key_line}|{chomp}\n{body}"
+    def json_length(self) -> int:
+        """Bytes of this text as a JSON string (orjson's escapes: quote, backslash, line break)."""
+        data = self.data
+        return len(data) + 2 + data.count(b'"') + data.count(b"\\") + data.count(b"\n")
+
+    def lines(self, key_line: str, indent: int) -> bytes:
+        pad = b" " * (indent + 2)
+        return key_line.encode() + b"|\n" + pad + self.data[:-1].replace(b"\n", b"\n" + pad) + b"\n"
+
+
+def json_size(obj) -> int:
+    """len(to_json(obj)), with each JsonBlock counted as the JSON string of its text."""
+    blocks = 0
+
+    def as_placeholder(value):
+        nonlocal blocks
+        if not isinstance(value, JsonBlock):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        blocks += value.json_length() - 2
+        return ""
+
+    return len(orjson.dumps(obj, default=as_placeholder, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)) + 1 + blocks
 
 
 class RenderedItems(Spliced):
@@ -128,6 +167,10 @@ def _indent(text: str, pad: str) -> str:
 
 
 def _splice(body: str, spliced: dict) -> str:
+    return "".join(p if isinstance(p, str) else p.decode() for p in _splice_parts(body, spliced))
+
+
+def _splice_parts(body: str, spliced: dict) -> list[str | bytes]:
     out = []
     for line in body.splitlines(keepends=True):
         key = line.rstrip("\n").rsplit(" ", 1)[-1]
@@ -137,7 +180,7 @@ def _splice(body: str, spliced: dict) -> str:
             continue
         key_line = line[: len(line.rstrip("\n")) - len(key)]  # "  name: ", or "- name: " in a list item
         out.append(value.lines(key_line, _key_column(key_line)))
-    return "".join(out)
+    return out
 
 
 def _key_column(key_line: str) -> int:

@@ -157,6 +157,22 @@ def test_a_definition_no_dashboard_can_hold_is_one_located_line(built):
     assert snapshot(out) == before
 
 
+def test_a_dashboard_too_large_for_kubectl_apply_fails_the_build(built):
+    """The ConfigMap's size is measured as kubectl's last-applied annotation would hold it."""
+    from compiler.emit import kube
+
+    project, out = built
+    init = project / "dashboards" / "__init__.py"
+    # 100 KiB of quotes and line breaks: 200 KiB once escaped in the dashboard's JSON,
+    # over the limit only when that JSON is escaped again inside the annotation.
+    init.write_text(init.read_text().replace('"The shop at a glance."', repr('"\n' * (kube.ANNOTATION_LIMIT // 5))))
+    before = snapshot(out)
+    code, output = run("--root", str(project), "--out", str(out))
+    assert code == 1, output
+    assert "dashboards/__init__.py:4: dashboard 'shop-overview': error [dashboard/size] the dashboard ConfigMap is" in output
+    assert snapshot(out) == before
+
+
 def test_not_a_project_is_a_usage_error(tmp_path):
     code, output = run("--root", str(tmp_path))
     assert code == 2

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import pipeline, write
-from compiler.write import LiteralText, RenderedItems, yaml_text
+from compiler.write import JsonBlock, RenderedItems, json_size, to_json, to_yaml, yaml_text
 
 @pytest.fixture
 def repo(tmp_path):
@@ -23,44 +23,27 @@ def repo(tmp_path):
 JSON = '{\n  "panels": [\n    {\n      "title": "Latency › p95 ≤ 0.5 s"\n    }\n  ]\n}\n'
 
 
-def _both(text: str, indent_keys=("data",)) -> tuple[str, str]:
+_JSON_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["\x7f", "a\nb", '"q"', "back\\slash", "tab\t", "🚀", "\u2028", "\ufeff", " ", ""])
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=5), st.integers(0, 3))
+def test_json_blocks_are_written_and_measured_as_their_text_would_be(obj, depth):
+    """A dashboard ConfigMap keeps its JSON as bytes: same YAML, same size as with the decoded text."""
     def doc(value):
         inner = {"name.json": value, "other": "x"}
-        for key in indent_keys:
-            inner = {key: inner, "kind": "ConfigMap"}
+        for _ in range(depth):
+            inner = {"data": inner, "kind": "ConfigMap"}
         return inner
-    return yaml_text(doc(LiteralText(text))), yaml_text(doc(text))
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param(JSON, id="dashboard JSON with a final newline (|)"),
-        pytest.param(JSON.rstrip("\n"), id="no final newline (|-)"),
-        pytest.param(JSON + "\n\n", id="trailing blank lines (|+, left to PyYAML)"),
-        pytest.param("a\n\nb\n", id="a blank line inside"),
-        pytest.param("emoji 🚀\nline\n", id="astral characters (escaped by libyaml)"),
-        # Left to PyYAML (another style, or an indentation indicator):
-        pytest.param(" leading space\nx\n", id="leading space"),
-        pytest.param("\nleading break\n", id="leading break"),
-        pytest.param("trailing space \nx", id="space before a break"),
-        pytest.param("x\ntrailing space ", id="trailing space"),
-        pytest.param("tab\there\n", id="tab"),
-        pytest.param("line\u2028separator\n", id="unicode line separator"),
-        pytest.param("bom\ufeff\n", id="byte order mark"),
-        pytest.param("single line", id="no line break"),
-    ],
-)
-def test_literal_text_is_written_as_pyyaml_writes_it(text):
-    fast, slow = _both(text)
-    assert fast == slow
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40), st.integers(0, 3))
-def test_any_text_is_written_as_pyyaml_writes_it(text, depth):
-    fast, slow = _both(text, ("k",) * depth)
-    assert fast == slow
+    text = to_json(obj).decode()
+    assert to_yaml(doc(JsonBlock.of(obj)), "src") == to_yaml(doc(text), "src")
+    assert json_size(doc(JsonBlock.of(obj))) == len(to_json(doc(text)))
 
 
 GROUPS = [
@@ -164,7 +147,7 @@ def test_rendered_items_ending_a_document_are_left_to_pyyaml():
 def test_spliced_values_anywhere_are_written_as_pyyaml_writes_them(shape):
     group = {"name": "g", "rules": [{"record": "r", "expr": "sum(x)\n/\nsum(y)"}]}
     items = [yaml_text({"groups": [group]}).removeprefix("groups:\n")]
-    for spliced, plain in ((LiteralText(JSON), JSON), (RenderedItems([group], items), [group])):
+    for spliced, plain in ((JsonBlock(JSON.encode()), JSON), (RenderedItems([group], items), [group])):
         assert yaml_text(shape(spliced)) == yaml_text(shape(plain))
 
 
