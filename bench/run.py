@@ -59,6 +59,7 @@ class Command:
 class Timing:
     seconds: list[float]
     rss_kib: list[int]
+    sys_seconds: list[float]  # kernel CPU time, the command's and its children's
 
     @property
     def median(self) -> float:
@@ -68,42 +69,49 @@ class Timing:
     def peak_mib(self) -> float:
         return max(self.rss_kib) / 1024
 
+    @property
+    def median_sys(self) -> float:
+        return statistics.median(self.sys_seconds)
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run(cmd: Command) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one run; exits if the command fails."""
+def run(cmd: Command) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and system CPU seconds of one run; exits if the command fails."""
     if cmd.fresh:
         shutil.rmtree(cmd.fresh, ignore_errors=True)
         os.sync()  # the deletion's disk work is the previous run's, not this one's
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: a full pipe would block the child
         started = time.perf_counter()
         proc = subprocess.Popen(cmd.argv, cwd=cmd.cwd, stdout=subprocess.DEVNULL, stderr=err, env=CHILD_ENV)
-        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be the max over all children so far.
+        # wait4 gives this child's rusage with that of the children it waited for (the build's
+        # forked lint): CPU times add up, ru_maxrss is the largest of them (RUSAGE_CHILDREN
+        # would be the max over every command run so far).
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
             sys.exit(f"{' '.join(cmd.argv)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_stime
 
 
 def alternate(label: str, commands: list[Command | None], repeat: int) -> list[Timing | None]:
     """Time each command `repeat` times, in turn; None (promtool missing) stays None."""
     present = [c for c in commands if c]
-    timings = {id(c): Timing([], []) for c in present}
+    timings = {id(c): Timing([], [], []) for c in present}
     log(f"{label}: warm-up")
     for cmd in present:
         run(cmd)
     for i in range(repeat):
         log(f"{label}: run {i + 1}/{repeat}")
         for cmd in present:
-            seconds, rss = run(cmd)
+            seconds, rss, sys_seconds = run(cmd)
             timings[id(cmd)].seconds.append(seconds)
             timings[id(cmd)].rss_kib.append(rss)
+            timings[id(cmd)].sys_seconds.append(sys_seconds)
     return [timings[id(c)] if c else None for c in commands]
 
 
@@ -122,6 +130,29 @@ def generate(tmp: str, dashboards: int, rules: int) -> str:
 def build(repo: str, out: str | None = None) -> Command:
     out = out or os.path.join(repo, "out-bench")
     return Command([PYTHON, "build.py", "--root", repo, "--out", out], fresh=out)
+
+
+# The disk's share of a first build: the build's files created empty, where the build
+# creates them (in the --out just emptied), by a process that does nothing else.
+CREATE_FILES = """
+import os, sys
+out, listing = sys.argv[1], sys.argv[2]
+for rel in open(listing).read().split():
+    path = os.path.join(out, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+"""
+
+
+def create_files(repo: str, tmp: str) -> tuple[Command, int]:
+    """A command creating, empty, every file of the repository's build in the build's --out."""
+    built = os.path.join(repo, "out")
+    rels = sorted(os.path.relpath(os.path.join(d, n), built) for d, _, names in os.walk(built) for n in names)
+    listing = os.path.join(tmp, "files.txt")
+    with open(listing, "w") as fh:
+        fh.write("\n".join(rels))
+    out = os.path.join(repo, "out-bench")
+    return Command([PYTHON, "-c", CREATE_FILES, out, listing], fresh=out), len(rels)
 
 
 # A RAM-backed directory, for the same build without the disk: promtool writes nothing,
@@ -222,10 +253,15 @@ def main() -> None:
         for dashboards, rules in SCALES:
             repo = generate(tmp, dashboards, rules)
             last = dashboards == SCALES[-1][0]
-            ours, prom = alternate(f"{dashboards}/{rules}", [build(repo), check_rules(promtool, rule_files(repo))],
-                                   large if last else small)
+            creating, n_files = create_files(repo, tmp)
+            ours, prom, created = alternate(f"{dashboards}/{rules}", [build(repo), check_rules(promtool, rule_files(repo)),
+                                                                      creating if last else None],
+                                            large if last else small)
             what = f"{dashboards:,} dashboards, {rules:,} rules"
             table.time_row(f"{what}: build vs `promtool check rules`", ours, prom, 3 if last else None)
+            if last:
+                table.add(f"{what}: of that build, kernel CPU time vs creating its {n_files:,} files empty⁶",
+                          secs(ours.median_sys), secs(created.median), None, "—", None)
             if last and TMPFS:
                 ram_out = tempfile.mkdtemp(prefix="bench-out-", dir=TMPFS)
                 try:
@@ -235,6 +271,7 @@ def main() -> None:
                 finally:
                     shutil.rmtree(ram_out, ignore_errors=True)
                 table.time_row(f"{what}: build with --out on tmpfs⁴ vs `promtool check rules`", in_ram, prom_again, 3)
+                table.add(f"{what}: of the build to tmpfs, kernel CPU time", secs(in_ram.median_sys), None, None, "—", None)
             if last:
                 # What CI and pre-commit run: out/ is committed and up to date, so nothing is written.
                 warm_out = os.path.join(repo, "out-warm")
@@ -268,8 +305,8 @@ def main() -> None:
     print(f"""
 Runs: {small} of each small case, {large} of the 1,000/10,000 build and of the lint, after one untimed
 warm-up run; each run is a fresh process; the commands of a row alternate. Medians of wall time;
-peak RSS is the largest ru_maxrss (os.wait4) over the runs. Every build writes all its files to an
-emptied --out directory. Total time of this benchmark: {total:.0f} s.""")
+peak RSS is the largest ru_maxrss (os.wait4: of the build or of its forked lint, which shares the
+loaded project copy-on-write) over the runs. Every build writes all its files to an emptied --out directory. Total time of this benchmark: {total:.0f} s.""")
     if not promtool:
         print("\npromtool was not found, so its rows show no reference: `apt-get install prometheus` (Debian) installs it.")
     print(f"""
@@ -285,7 +322,14 @@ below 1x the fixed start-up cost is spread over more objects.
 ⁴ The same build writing its 100 MB to {TMPFS or "tmpfs"} (RAM): the compiler without this machine's disk,
 whose time to create the files varies by a second or more between runs; promtool writes nothing.
 ⁵ The same build into an --out that already holds its files (the warm-up run writes them): every
-file is rendered and compared, none written; what a build in CI or pre-commit does.""")
+file is rendered and compared, none written; what a build in CI or pre-commit does.
+⁶ A process that only creates the build's files, empty, in the --out the build writes to, emptied just
+before like the build's: what this disk costs before a byte is written. The kernel time is the build's
+and its lint child's system CPU time (wait4), against the wall time of that creation. On this VM's
+ext4, which has no journal, a file created where files were just deleted costs far more than in a
+fresh place: without a journal, ext4 does not reuse an inode freed less than dirtytime_expire_seconds
+ago (12 h here) and checks each such inode again at every creation (fs/ext4/ialloc.c, find_inode_bit),
+and every timed build first empties its --out.""")
     log(f"done in {total:.0f} s")
 
 
