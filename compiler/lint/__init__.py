@@ -14,7 +14,7 @@ alerts/routing). A rule's SCOPE is one of them or a tuple of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..location import Location
 from ..model import ref_ids
