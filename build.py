@@ -69,8 +69,8 @@ def cli(ctx, root, out_dir, check, strict, debug):
             click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
         return
     staging = result.staging if result.staging and result.staging.out == out else None
-    changed = sum(staging.commit(files) if staging and directory == out else write.write(directory, files)
-                  for directory, files in dests.items())
+    changed = _run(lambda: sum(staging.commit(files) if staging and directory == out else write.write(directory, files)
+                               for directory, files in dests.items()), debug)
     s = result.summary()
     trees = ", ".join(f"{len(files)} in {os.path.relpath(d)}" for d, files in dests.items())
     click.echo(
@@ -191,7 +191,7 @@ def lint_cmd(ctx, paths, fmt, strict):
 
 
 def _run(fn, debug: bool):
-    """fn(), with a load or usage error as one line and exit 2, and without the cyclic GC.
+    """fn(), with a load, usage, write or unexpected error as one line and exit 2, without the cyclic GC.
 
     A build allocates millions of small objects that live until it ends and form no
     cycles worth collecting; the cyclic GC would rescan them over and over
@@ -205,6 +205,15 @@ def _run(fn, debug: bool):
         if debug:
             raise
         _fail(str(exc))
+    except OSError as exc:  # out/ cannot be written: a file where a directory must be, a full disk
+        if debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        _fail(f"cannot write{where}: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, and report it)")
     finally:
         if enabled:
             gc.enable()

@@ -10,13 +10,15 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .errors import LoadError
 from .location import Location, relpath
 from .metrics import Catalog
-from .model import Dashboard, Metric, MetricSource, RuleGroup
+from .model import SLO, BurnRateWindow, Dashboard, Metric, MetricSource, RuleGroup
 from .routing import Routing, undefined_receivers
+from .typecheck import problem
 
 MODULES = ("config", "catalog", "dashboards", "alerts", "slo")
 
@@ -45,18 +47,57 @@ class Project:
         return relpath(path, self.root)
 
 
+# What the compiler reads from config.py, and its types: checked at load, so that a
+# missing or mistyped setting is one line at config.py, not a traceback in an emitter.
+CONFIG = {
+    "NAMESPACE": str, "APP_NAMESPACE": str, "RELEASE_LABEL": Mapping[str, str], "COMMON_LABELS": Mapping[str, str],
+    "DASHBOARD_LABEL": Mapping[str, str], "DASHBOARD_FOLDER_ANNOTATION": str, "DASHBOARD_FOLDER": str,
+    "DASHBOARD_TAGS": tuple[str, ...], "PROMETHEUS_DATASOURCE_VAR": str, "SCRAPE_INTERVAL": str, "API_APP": str,
+    "WORKER_APP": str, "METRICS_PORT": str, "METRICS_PATH": str, "PROMETHEUS_VERSION": str,
+    "SEVERITIES": tuple[str, ...], "RUNBOOK_BASE_URL": str, "RULES_NAME": str,
+}
+# Only with alerts/ROUTING, and only with SLOs.
+ROUTING_CONFIG = {
+    "ALERTMANAGER_CONFIG_NAME": str, "ALERTMANAGER_CONFIG_NAMESPACE": str, "ALERTMANAGER_SECRET": str,
+    "ALERTMANAGER_SECRETS_DIR": str, "PAGERDUTY_ROUTING_KEY_KEY": str, "SLACK_WEBHOOK_URL_KEY": str,
+}
+SLO_CONFIG = {
+    "SLO_RULES_NAME": str, "SLO_DASHBOARD_UID": str, "SLO_BURN_RATE_WINDOWS": tuple[BurnRateWindow, ...],
+    "SLO_ALERT_FOR": Mapping[str, str], "SLO_MIN_BAD_EVENTS": int,
+}
+
+
+def check_config(config, schema: dict, what: str = "") -> None:
+    """Raise a LoadError at config.py for the settings of `schema` missing, or the first of a wrong type."""
+    values, missing = {}, []
+    for name in schema:
+        try:
+            values[name] = getattr(config, name)
+        except AttributeError:
+            missing.append(name)
+        except Exception as exc:  # a module __getattr__ that raises
+            raise LoadError(f"config.py: {name}: {type(exc).__name__}: {exc}") from None
+    if missing:
+        raise LoadError(f"config.py: must define {', '.join(missing)}{what}")
+    for name, hint in schema.items():
+        wrong = problem(name, values[name], hint)
+        if wrong is not None:
+            raise LoadError(f"config.py: {wrong}")
+
+
 def load(root: str) -> Project:
     root = os.path.abspath(root)
     if not os.path.isfile(os.path.join(root, "config.py")):
         raise LoadError(f"{root}: not a project root (no config.py)")
     mods = _import_all(root)
     config, catalog_mod = mods["config"], mods["catalog"]
+    check_config(config, CONFIG)
     metrics = _expect(catalog_mod, "METRICS", Metric, root)
     sources = _expect(catalog_mod, "SOURCES", MetricSource, root)
     catalog = Catalog(metrics, sources)
     dashboards = _expect(mods["dashboards"], "DASHBOARDS", Dashboard, root)
     groups = _expect(mods["alerts"], "GROUPS", RuleGroup, root)
-    slos = tuple(getattr(mods["slo"], "SLOS", ()))
+    slos = _expect(mods["slo"], "SLOS", SLO, root) if hasattr(mods["slo"], "SLOS") else ()
     routing = getattr(mods["alerts"], "ROUTING", None)
     if routing is not None and not isinstance(routing, Routing):
         where = relpath(mods["alerts"].__file__, root)
@@ -64,6 +105,8 @@ def load(root: str) -> Project:
     for route, name in undefined_receivers(routing) if routing is not None else ():
         where = Location.of(route.src, root)
         raise LoadError(f"{where}: route sends to receiver `{name}`, which ROUTING.receivers does not define")
+    if routing is not None:
+        check_config(config, ROUTING_CONFIG, " (alerts define ROUTING)")
     return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
 
 
@@ -95,15 +138,26 @@ def _import(name: str, root: str):
         raise LoadError(_describe(exc, root)) from None
     except Exception as exc:  # any error in user code is a load error, reported with its line
         raise LoadError(_describe(exc, root)) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # sys.exit() in a definition module is an error there, not our exit status
+        raise LoadError(_describe(exc, root)) from None
 
 
 def _describe(exc: BaseException, root: str) -> str:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(root + os.sep)]
+    # The innermost frame in the project's own files: not in this package, which a
+    # definition calls into (a constructor's type check) and which sits under this
+    # repository's root.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.startswith(root + os.sep) and not f.filename.startswith(_COMPILER_DIR)]
     message = f"{type(exc).__name__}: {exc}"
     if not frames:
         return message
     last = frames[-1]
     return f"{relpath(last.filename, root)}:{last.lineno}: {message}"
+
+
+_COMPILER_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _expect(module, attr: str, kind: type, root: str) -> tuple:

@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from .typecheck import checked
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -49,6 +51,7 @@ METRIC_TYPES = (COUNTER, GAUGE, HISTOGRAM, SUMMARY)
 
 
 @dataclass(frozen=True)
+@checked
 class Metric:
     """One metric family as its exporter exposes it.
 
@@ -70,6 +73,7 @@ class Metric:
 
 
 @dataclass(frozen=True)
+@checked
 class MetricSource:
     """Where series come from (a job or exporter) and the target labels every series carries."""
 
@@ -85,6 +89,7 @@ PROMETHEUS, LOKI = "prometheus", "loki"
 
 
 @dataclass(frozen=True)
+@checked
 class Target:
     """One query of a panel. `ref_id` is assigned A, B, ... in order when empty."""
 
@@ -101,7 +106,8 @@ def ref_ids(targets: Iterable[Target]) -> list[str]:
     """Each target's refId: its own, else the next unused letter A, B, ... in order."""
     targets = list(targets)
     taken = {t.ref_id for t in targets if t.ref_id}
-    letters = (chr(ord("A") + i) for i in range(26))
+    # A..Z, then AA, AB, ... as Grafana continues
+    letters = (chr(65 + i) if i < 26 else chr(64 + i // 26) + chr(65 + i % 26) for i in range(26 * 27))
     out = []
     for t in targets:
         if t.ref_id:
@@ -116,6 +122,7 @@ def ref_ids(targets: Iterable[Target]) -> list[str]:
 
 
 @dataclass(frozen=True)
+@checked
 class Threshold:
     """A threshold step: from `value` upwards the panel shows `color`. None is the base step."""
 
@@ -124,6 +131,7 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+@checked
 class Panel:
     kind: str  # timeseries | stat | gauge | piechart | heatmap | table | logs | bargauge
     title: str
@@ -144,6 +152,7 @@ class Panel:
 
 
 @dataclass(frozen=True)
+@checked
 class Row:
     title: str
     panels: tuple[Panel, ...]
@@ -152,6 +161,7 @@ class Row:
 
 
 @dataclass(frozen=True)
+@checked
 class Variable:
     """A dashboard template variable.
 
@@ -172,6 +182,7 @@ class Variable:
 
 
 @dataclass(frozen=True)
+@checked
 class Link:
     title: str
     url: str = ""
@@ -180,6 +191,7 @@ class Link:
 
 
 @dataclass(frozen=True)
+@checked
 class Dashboard:
     uid: str
     title: str
@@ -203,6 +215,7 @@ class Dashboard:
 
 
 @dataclass(frozen=True)
+@checked
 class Scenario:
     """A promtool test scenario for an alert, compiled by compiler/scenarios.py.
 
@@ -233,6 +246,7 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+@checked
 class AlertRule:
     name: str
     expr: str
@@ -250,6 +264,7 @@ class AlertRule:
 
 
 @dataclass(frozen=True)
+@checked
 class RecordingRule:
     record: str
     expr: str
@@ -259,6 +274,7 @@ class RecordingRule:
 
 
 @dataclass(frozen=True)
+@checked
 class RuleGroup:
     name: str
     rules: tuple[AlertRule | RecordingRule, ...]
@@ -270,6 +286,7 @@ class RuleGroup:
 
 
 @dataclass(frozen=True)
+@checked
 class RatioSLI:
     """Bad events over all events, as two PromQL rates with `{{window}}` where the range goes.
 
@@ -286,6 +303,7 @@ class RatioSLI:
 
 
 @dataclass(frozen=True)
+@checked
 class LatencySLI:
     """Events slower than `threshold`: a histogram's `_count` minus its `_bucket{le=threshold}`.
 
@@ -304,6 +322,7 @@ class LatencySLI:
 
 
 @dataclass(frozen=True)
+@checked
 class BurnRateWindow:
     """One row of the multi-window multi-burn-rate table (Google SRE workbook, ch. 5).
 
@@ -318,6 +337,7 @@ class BurnRateWindow:
 
 
 @dataclass(frozen=True)
+@checked
 class SLO:
     """A service level objective: `objective` of the SLI's events are good over `period_days`.
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 
-from . import forked, lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
+from . import conventions, forked, lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
 from .emit import alertmanager, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
-from .load import Project, load
+from .load import SLO_CONFIG, Project, check_config, load
 from .location import Location
-from .model import SLO
 from .write import MANIFEST, JsonBlock, Staging, RenderedItems, json_size, to_json, to_yaml, with_header, yaml_text
 
 # Generated trees besides out/, relative to the project root; written and checked like out/.
@@ -125,33 +125,48 @@ def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[s
     return result
 
 
-# What SLO expansion reads from config.py.
-SLO_CONFIG = ("SLO_RULES_NAME", "SLO_DASHBOARD_UID", "SLO_BURN_RATE_WINDOWS", "SLO_ALERT_FOR", "SLO_MIN_BAD_EVENTS")
-
-
 def expand(project: Project) -> None:
     """Generate what SLOs imply (recording rules, burn-rate alerts, the SLO dashboard) and make their outputs known."""
     if project.slos:
-        missing = [name for name in SLO_CONFIG if not hasattr(project.config, name)]
-        if missing:
-            raise LoadError(f"config.py: SLOs need {', '.join(missing)} (see this repository's config.py)")
-        for i, slo in enumerate(project.slos):
-            if not isinstance(slo, SLO):
-                raise LoadError(f"slo/__init__.py: SLOS[{i}] is a {type(slo).__name__}, expected SLO")
+        check_config(project.config, SLO_CONFIG, " (slo/ defines SLOs)")
+        _check_burn_rate_windows(project.config)
         groups = []
         for slo in project.slos:
             try:
                 group = slo_rules.rule_group(slo, project.config)
                 groups.append(slo_scenarios.attach(group, slo, project.config, project.catalog))
-            except slo_rules.SLOError as exc:
+            except (slo_rules.SLOError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+                # What the SLO names that is not there or cannot be: a histogram missing
+                # from the catalog, a good/bad series that is not a plain series, an
+                # infinite threshold.
                 where = project.locate(slo, f"slo '{slo.name}'")
-                raise LoadError(f"{where}: {exc}") from None
+                message = f"`{exc.args[0]}` is not in the catalog" if isinstance(exc, KeyError) else str(exc)
+                raise LoadError(f"{where}: {message}") from None
         project.slo_groups = tuple(groups)
         project.dashboards = tuple(project.dashboards) + (
             slo_dashboard.dashboard(project.slos, project.config, project.root),
         )
     recorded = [r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record")]
     project.catalog.add_recorded(recorded)
+
+
+def _check_burn_rate_windows(config) -> None:
+    """The burn-rate table must be usable: durations, a positive budget share, an alert `for` per severity."""
+    windows = config.SLO_BURN_RATE_WINDOWS
+    if not windows:
+        raise LoadError("config.py: SLO_BURN_RATE_WINDOWS is empty: give at least one BurnRateWindow")
+    for i, w in enumerate(windows):
+        where = f"config.py: SLO_BURN_RATE_WINDOWS[{i}]"
+        for name in ("long", "short"):
+            try:
+                if conventions.seconds(getattr(w, name)) <= 0:
+                    raise ValueError(f"`{getattr(w, name)}` is not a positive duration")
+            except ValueError as exc:
+                raise LoadError(f"{where}.{name}: {exc}") from None
+        if not (0 < w.budget_share <= 1):
+            raise LoadError(f"{where}.budget_share: {w.budget_share!r} is not a share of the budget in (0, 1]")
+        if w.severity not in config.SLO_ALERT_FOR:
+            raise LoadError(f"config.py: SLO_ALERT_FOR has no `for` for severity `{w.severity}` (SLO_BURN_RATE_WINDOWS[{i}])")
 
 
 def collapse_generated(findings: list[Finding], project: Project) -> list[Finding]:
@@ -207,6 +222,7 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
 
     for dash in project.dashboards:
         source = project.rel(dash.src.file)
+        _file_name(dash.uid, lambda: project.locate(dash, f"dashboard '{dash.uid}'"), "uid")
         try:
             text = to_json(grafana.dashboard_json(dash))
         except Exception as exc:  # a definition the lint let through but no Grafana model can hold
@@ -229,6 +245,9 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
     for name, groups in rule_sets:
         if not groups:
             continue
+        _file_name(name, lambda: "config.py", "RULES_NAME / SLO_RULES_NAME")
+        for group in groups:
+            _file_name(group.name, lambda: project.locate(group, f"group '{group.name}'"), "name")
         dicts = [rules.group_dict(g, config) for g in groups]
         sources = ", ".join(sorted({project.rel(g.src.file) for g in groups}))
         items = []
@@ -243,6 +262,7 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
 
     if project.routing is not None:
+        _file_name(config.ALERTMANAGER_CONFIG_NAME, lambda: "config.py", "ALERTMANAGER_CONFIG_NAME")
         source = project.rel(project.routing.src.file)
         amc = alertmanager.alertmanager_config(project.routing, config)
         files[f"alertmanagerconfig-{config.ALERTMANAGER_CONFIG_NAME}.yaml"] = to_yaml(amc, source)
@@ -254,6 +274,16 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
             "RULES_NAME / SLO_RULES_NAME)",
         ))
     return dict(files), findings
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def _file_name(name: str, where, what: str) -> None:
+    """Names that become file names in out/ stay single, portable names: no `/`, `..` or NUL."""
+    if not _FILE_NAME.fullmatch(name):
+        raise LoadError(f"{where()}: {what} `{name[:60]}` cannot name a file in out/: use at most 200 letters, "
+                        "digits, `.`, `-` and `_`, starting with a letter or digit")
 
 
 def _render_error(project: Project, dash, exc: Exception) -> LoadError:

@@ -15,15 +15,26 @@ import promql_parser as pp
 
 from . import promql
 from .model import _src_field, Source
+from .typecheck import checked
 
 EQ, NE, RE, NRE = "=", "!=", "=~", "!~"
 
 
 @dataclass(frozen=True)
+@checked
 class Matcher:
     name: str
     value: str
     op: str = EQ
+
+    def validate(self) -> None:
+        if self.op not in (EQ, NE, RE, NRE):
+            raise ValueError(f"Matcher: `op` must be one of =, !=, =~, !~, not {self.op!r}")
+        if self.op in (RE, NRE):
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise ValueError(f"Matcher `{self.name}{self.op}{self.value!r}`: not a regular expression: {exc}") from None
 
     def matches(self, labels: dict) -> bool:
         # Alertmanager treats a missing label as the empty string.
@@ -48,6 +59,7 @@ def present(name: str) -> Matcher:
 
 
 @dataclass(frozen=True)
+@checked
 class SlackConfig:
     """One Slack notification; the webhook URL comes from the Secret named in config.py."""
 
@@ -59,6 +71,7 @@ class SlackConfig:
 
 
 @dataclass(frozen=True)
+@checked
 class PagerDutyConfig:
     """One PagerDuty Events API v2 notification; the routing key comes from the Secret."""
 
@@ -67,6 +80,7 @@ class PagerDutyConfig:
 
 
 @dataclass(frozen=True)
+@checked
 class Receiver:
     name: str
     slack: tuple[SlackConfig, ...] = ()
@@ -75,6 +89,7 @@ class Receiver:
 
 
 @dataclass(frozen=True)
+@checked
 class Route:
     receiver: str
     matchers: tuple[Matcher, ...] = ()
@@ -88,6 +103,7 @@ class Route:
 
 
 @dataclass(frozen=True)
+@checked
 class InhibitRule:
     """While an alert matching `source` fires, alerts matching `target` with equal `equal` labels are muted."""
 
@@ -99,6 +115,7 @@ class InhibitRule:
 
 
 @dataclass(frozen=True)
+@checked
 class Routing:
     route: Route
     receivers: tuple[Receiver, ...]

@@ -144,17 +144,32 @@ def test_duplicate_dashboard_uid_fails(built):
     assert snapshot(out) == before
 
 
-def test_a_definition_no_dashboard_can_hold_is_one_located_line(built):
-    """A value the lint does not check but the emitter refuses: no traceback, the panel named."""
+def test_a_value_of_the_wrong_type_is_one_line_at_its_definition(built):
+    """Definition objects check their fields when built (compiler/typecheck.py)."""
     project, out = built
     init = project / "dashboards" / "__init__.py"
     init.write_text(init.read_text().replace('legend="requests")', 'legend="requests", instant="yes")'))
     before = snapshot(out)
     code, output = run("--root", str(project), "--out", str(out))
     assert code == 2, output
-    assert output.strip() == ("error: dashboards/__init__.py:12: dashboard 'shop-overview' › panel 'Request rate': "
-                              "cannot render: target A: `instant` must be True or False, not 'yes'")
+    assert output.strip() == ("error: dashboards/__init__.py:13: TypeError: Target: `instant` must be True or False, "
+                              "not str 'yes'")
     assert snapshot(out) == before
+
+
+def test_an_emitter_error_is_one_line_at_its_panel(fixture_project, monkeypatch):
+    """A panel no Grafana model can hold, past the lint: the build names the panel, no traceback."""
+    from compiler import pipeline
+    from compiler.emit import grafana
+    from compiler.errors import LoadError
+
+    def refuse(t, ref_id, sources):
+        raise ValueError(f"target {ref_id}: refused")
+    monkeypatch.setattr(grafana, "_target", refuse)
+    with pytest.raises(LoadError) as err:
+        pipeline.build(str(fixture_project), fork=False)
+    assert str(err.value) == ("dashboards/__init__.py:12: dashboard 'shop-overview' › panel 'Request rate': "
+                              "cannot render: target A: refused")
 
 
 def test_a_dashboard_too_large_for_kubectl_apply_fails_the_build(built):

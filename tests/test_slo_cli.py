@@ -61,7 +61,7 @@ def test_an_slo_builds_its_rules_and_dashboard(fixture_project, tmp_path):
                      "slo/__init__.py:4: slo 'latency': error [slo/threshold-bucket] threshold `0.3` is not a bucket "
                      "bound of `shop_request_duration_seconds` (bounds: 0.1, 0.5, 1.0)",
                      id="a threshold that is no bucket bound fails the build at the SLO's line"),
-        pytest.param("0.5", "", 2, "error: config.py: SLOs need SLO_RULES_NAME, SLO_DASHBOARD_UID",
+        pytest.param("0.5", "", 2, "error: config.py: must define SLO_RULES_NAME, SLO_DASHBOARD_UID",
                      id="a project without the SLO settings is a load error, not a traceback"),
     ],
 )

@@ -1,0 +1,123 @@
+"""Bad definitions and settings: one line naming where, exit 1 or 2, never a traceback, out/ untouched.
+
+Each case edits a copy of this repository's definitions (as a user would get it
+wrong) and builds it. The cases come from a mutation run over every kind of
+definition object and setting; each stands for a family that used to crash.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+import build
+from conftest import ROOT
+
+DEFINITIONS = ("catalog.py", "config.py", "dashboards", "alerts", "slo", "runbooks")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    root = tmp_path_factory.mktemp("base")
+    for name in DEFINITIONS:
+        src = os.path.join(ROOT, name)
+        (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, root / name)
+    return root
+
+
+@pytest.fixture
+def project(base, tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(base, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def edit(root, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text, f"{rel} no longer holds {old!r}: update this case"
+    path.write_text(text.replace(old, new, 1))
+
+
+def build_at(root, *args):
+    result = CliRunner().invoke(build.cli, ["--root", str(root), "--out", str(root / "out"), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+CASES = [
+    # Definition objects check their fields' types where they are built.
+    ("dashboards/overview.py", '(Target(expr, legend="passed"),)', "None", 2,
+     "dashboards/overview.py:18: TypeError: Panel: `targets` must be a tuple of Target, not None"),
+    ("dashboards/overview.py", '(Target(expr, legend="passed"),)', '(Target(expr, legend=["passed"]),)', 2,
+     "TypeError: Target: `legend` must be a str, not list ['passed']"),
+    ("dashboards/overview.py", '(Target(expr, legend="passed"),)', '["up"]', 2,
+     "TypeError: Panel: `targets` must be a tuple of Target, not list ['up']"),
+    ("alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", 'rules=(HIGH_ERROR_RATE, "HighLatency")', 2,
+     "alerts/api.py:105: TypeError: RuleGroup: `rules[1]` must be an AlertRule or a RecordingRule, not str 'HighLatency'"),
+    ("slo/latency.py", "objective=0.95,", 'objective="95%",', 2,
+     "slo/latency.py:11: TypeError: SLO: `objective` must be a number, not str '95%'"),
+    ("alerts/routing.py", 'matchers=(eq("severity", "critical"),)', 'matchers=(__import__("compiler.routing").routing.Matcher("severity", "crit(", "=~"),)', 2,
+     "ValueError: Matcher `severity=~'crit('`: not a regular expression"),
+    ("catalog.py", "target_labels=_SERVICE_MONITOR + (\"app\",)", "target_labels=None", 2,
+     "TypeError: MetricSource: `target_labels` must be a tuple of str, not None"),
+    # Settings: missing or mistyped, at config.py.
+    ("config.py", 'RULES_NAME = "codeverify-alerts"', "", 2, "error: config.py: must define RULES_NAME"),
+    ("config.py", 'COMMON_LABELS = {"app": "codeverify"}', "COMMON_LABELS = None", 2,
+     "error: config.py: `COMMON_LABELS` must be a mapping of str to str, not None"),
+    ("config.py", 'PROMETHEUS_VERSION = "2.42.0"', "PROMETHEUS_VERSION = 2.42", 2,
+     "error: config.py: `PROMETHEUS_VERSION` must be a str, not float 2.42"),
+    ("config.py", 'SLO_ALERT_FOR = {"critical": "2m", "warning": "15m"}', 'SLO_ALERT_FOR = {"critical": "2m"}', 2,
+     "error: config.py: SLO_ALERT_FOR has no `for` for severity `warning`"),
+    ("config.py", "SLO_BURN_RATE_WINDOWS = (", "SLO_BURN_RATE_WINDOWS = () and (", 2,
+     "error: config.py: SLO_BURN_RATE_WINDOWS is empty"),
+    ("config.py", 'PAGERDUTY_ROUTING_KEY_KEY = "pagerduty-routing-key"', "", 2,
+     "error: config.py: must define PAGERDUTY_ROUTING_KEY_KEY (alerts define ROUTING)"),
+    # What an SLO names must exist.
+    ("slo/latency.py", 'histogram="codeverify_http_request_duration_seconds"', 'histogram="nope_seconds"', 2,
+     "slo/latency.py:11: slo 'latency': `nope_seconds` is not in the catalog"),
+    ("slo/availability.py", "good_series=(f'", "good_series=('sum(up)', f'", 2,
+     "slo/availability.py:14: slo 'availability': `sum(up)` is not a series"),
+    # Names that become file names stay inside out/.
+    ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="../../evil"', 2,
+     "dashboards/overview.py:126: dashboard '../../evil': uid `../../evil` cannot name a file in out/"),
+    ("alerts/api.py", 'name="codeverify-api"', 'name="api/v1"', 2,
+     "alerts/api.py:105: group 'api/v1': name `api/v1` cannot name a file in out/"),
+    # A definition module that exits is a load error, not our exit status.
+    ("alerts/api.py", "GROUP = RuleGroup(", "raise SystemExit(7)\nGROUP = RuleGroup(", 2,
+     "alerts/api.py:105: SystemExit: 7"),
+]
+
+
+@pytest.mark.parametrize("rel, old, new, code, message", CASES, ids=[c[4][:70] for c in CASES])
+def test_bad_input_is_one_line_and_leaves_out_untouched(project, rel, old, new, code, message):
+    assert build_at(project)[0] == 0  # a good build first: its out/ must survive the bad one
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    edit(project, rel, old, new)
+    exit_code, output = build_at(project)
+    assert exit_code == code, output
+    assert message in output, output
+    assert len(output.strip().splitlines()) == 1, output
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
+
+
+def test_more_than_26_targets_get_grafanas_refids(project):
+    expr = 'sum(rate(codeverify_http_requests_total{status=~"5.."}[$__rate_interval]))'
+    targets = "(" + "".join(f"Target({expr!r}, legend='t{i}')," for i in range(28)) + ")"
+    edit(project, "dashboards/overview.py", '(Target(expr, legend="passed"),)', targets)
+    assert build_at(project)[0] == 0
+    import json
+    panels = json.loads((project / "out" / "grafana" / "codeverify-overview.json").read_text())["panels"]
+    refs = [t["refId"] for p in panels for t in p.get("targets", ()) if len(p.get("targets", ())) == 28]
+    assert refs[24:] == ["Y", "Z", "AA", "AB"]
+
+
+def test_an_out_that_cannot_be_written_is_one_line(project):
+    (project / "out").mkdir()
+    (project / "out" / "grafana").write_text("a file where a directory must be")
+    exit_code, output = build_at(project)
+    assert exit_code == 2, output
+    assert output.startswith("error: cannot write ") and "Not a directory" in output, output
+    assert len(output.strip().splitlines()) == 1
