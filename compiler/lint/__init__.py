@@ -97,6 +97,9 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
     suppressions and locations stay each query's own. `memo=False` recomputes them
     (the tests compare both).
     """
+    from . import analysis  # with the rules, which only a lint imports
+
+    analysis.clear()
     ctx = ctx or Context(project, project.catalog, project.config)
     by_scope: dict[str, list] = {}
     for rule in rules:

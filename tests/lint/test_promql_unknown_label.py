@@ -37,3 +37,20 @@ def test_bad(lint_alert, expr, message):
 def test_legend(lint_panel_expr, legend, ok):
     messages = lint_panel_expr("sum by (handler) (rate(codeverify_http_requests_total[$__rate_interval]))", rule, legend=legend)
     assert (messages == []) == ok, messages
+
+
+def test_a_long_or_chain_is_analysed_once_per_node(project, monkeypatch):
+    """Each level of `a or b or ...` asks about the chain below it: without the cache, cubic work."""
+    from compiler import lint
+    from compiler.lint import analysis
+    from compiler.queries import RECORD, Query
+
+    calls = []
+    binary = analysis._binary_labels
+    monkeypatch.setattr(analysis, "_binary_labels", lambda node, catalog: calls.append(1) or binary(node, catalog))
+    analysis.clear()
+    n = 100
+    expr = " or ".join(f'sum by (namespace) (rate(codeverify_http_requests_total{{status="{500 + i}"}}[5m]))'
+                       for i in range(n))
+    assert list(rule.check(Query(None, expr, RECORD), lint.Context(project, project.catalog, project.config))) == []
+    assert len(calls) < n  # one per `or`; 5,000 without the cache
