@@ -126,7 +126,8 @@ def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[s
 
 
 def expand(project: Project) -> None:
-    """Generate what SLOs imply (recording rules, burn-rate alerts, the SLO dashboard) and make their outputs known."""
+    """Generate what SLOs imply (recording rules, burn-rate alerts, the SLO dashboard), make their outputs
+    known, and check the names that become file names."""
     if project.slos:
         check_config(project.config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(project.config)
@@ -148,6 +149,7 @@ def expand(project: Project) -> None:
         )
     recorded = [r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record")]
     project.catalog.add_recorded(recorded)
+    check_file_names(project)
 
 
 def _check_burn_rate_windows(config) -> None:
@@ -222,7 +224,6 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
 
     for dash in project.dashboards:
         source = project.rel(dash.src.file)
-        _file_name(dash.uid, lambda: project.locate(dash, f"dashboard '{dash.uid}'"), "uid")
         try:
             text = to_json(grafana.dashboard_json(dash))
         except Exception as exc:  # a definition the lint let through but no Grafana model can hold
@@ -245,9 +246,6 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
     for name, groups in rule_sets:
         if not groups:
             continue
-        _file_name(name, lambda: "config.py", "RULES_NAME / SLO_RULES_NAME")
-        for group in groups:
-            _file_name(group.name, lambda: project.locate(group, f"group '{group.name}'"), "name")
         dicts = [rules.group_dict(g, config) for g in groups]
         sources = ", ".join(sorted({project.rel(g.src.file) for g in groups}))
         items = []
@@ -262,7 +260,6 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
 
     if project.routing is not None:
-        _file_name(config.ALERTMANAGER_CONFIG_NAME, lambda: "config.py", "ALERTMANAGER_CONFIG_NAME")
         source = project.rel(project.routing.src.file)
         amc = alertmanager.alertmanager_config(project.routing, config)
         files[f"alertmanagerconfig-{config.ALERTMANAGER_CONFIG_NAME}.yaml"] = to_yaml(amc, source)
@@ -279,11 +276,29 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 
 
-def _file_name(name: str, where, what: str) -> None:
-    """Names that become file names in out/ stay single, portable names: no `/`, `..` or NUL."""
-    if not _FILE_NAME.fullmatch(name):
-        raise LoadError(f"{where()}: {what} `{name[:60]}` cannot name a file in out/: use at most 200 letters, "
-                        "digits, `.`, `-` and `_`, starting with a letter or digit")
+def check_file_names(project: Project) -> None:
+    """Names that become file names in out/ are single, portable names: no `/`, `..`, NUL or line break.
+
+    Checked before the lint, so that `build.py lint` refuses what the build would.
+    """
+    config = project.config
+
+    def check(name: str, where: str, what: str) -> None:
+        if not _FILE_NAME.fullmatch(name):
+            raise LoadError(f"{where}: {what} {name[:60]!r} cannot name a file in out/: use at most 200 letters, "
+                            "digits, `.`, `-` and `_`, starting with a letter or digit")
+
+    check(config.RULES_NAME, "config.py", "RULES_NAME")
+    if project.slos:
+        check(config.SLO_RULES_NAME, "config.py", "SLO_RULES_NAME")
+    if project.routing is not None:
+        check(config.ALERTMANAGER_CONFIG_NAME, "config.py", "ALERTMANAGER_CONFIG_NAME")
+    for dash in project.dashboards:
+        where = "config.py: SLO_DASHBOARD_UID" if project.slos and dash is project.dashboards[-1] else \
+            str(project.locate(dash, f"dashboard {dash.uid[:60]!r}"))
+        check(dash.uid, where, "uid")
+    for group in project.all_groups():
+        check(group.name, str(project.locate(group, f"group {group.name[:60]!r}")), "name")
 
 
 def _render_error(project: Project, dash, exc: Exception) -> LoadError:

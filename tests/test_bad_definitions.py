@@ -82,9 +82,11 @@ CASES = [
      "slo/availability.py:14: slo 'availability': `sum(up)` is not a series"),
     # Names that become file names stay inside out/.
     ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="../../evil"', 2,
-     "dashboards/overview.py:126: dashboard '../../evil': uid `../../evil` cannot name a file in out/"),
+     "dashboards/overview.py:126: dashboard '../../evil': uid '../../evil' cannot name a file in out/"),
     ("alerts/api.py", 'name="codeverify-api"', 'name="api/v1"', 2,
-     "alerts/api.py:105: group 'api/v1': name `api/v1` cannot name a file in out/"),
+     "alerts/api.py:105: group 'api/v1': name 'api/v1' cannot name a file in out/"),
+    ("alerts/api.py", 'name="codeverify-api"', 'name="api\\nv1"', 2,
+     "alerts/api.py:105: group 'api\\nv1': name 'api\\nv1' cannot name a file in out/"),
     # A definition module that exits is a load error, not our exit status.
     ("alerts/api.py", "GROUP = RuleGroup(", "raise SystemExit(7)\nGROUP = RuleGroup(", 2,
      "alerts/api.py:105: SystemExit: 7"),
@@ -121,3 +123,15 @@ def test_an_out_that_cannot_be_written_is_one_line(project):
     assert exit_code == 2, output
     assert output.startswith("error: cannot write ") and "Not a directory" in output, output
     assert len(output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("rel, old, new, message", [
+    ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="a/b"', "uid 'a/b' cannot name a file in out/"),
+    ("config.py", 'RULES_NAME = "codeverify-alerts"', 'RULES_NAME = "my alerts"',
+     "config.py: RULES_NAME 'my alerts' cannot name a file in out/"),
+])
+def test_lint_refuses_the_names_the_build_refuses(project, rel, old, new, message):
+    edit(project, rel, old, new)
+    result = CliRunner().invoke(build.cli, ["--root", str(project), "lint"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
