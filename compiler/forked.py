@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 
 
 def available() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent dies (a build killed by a timeout or
+    SIGKILL): else a lint stuck on some input would go on running, orphaned."""
+    import ctypes  # here: only a child pays its import
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
 
 
 class ChildFailed(RuntimeError):
@@ -29,10 +41,12 @@ class Forked:
 
     def __init__(self, fn):
         read, write = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: compute, send, and leave; never return into the caller's code
             code = 1
             try:
+                _die_with(parent)
                 os.close(read)
                 try:
                     payload = pickle.dumps((True, fn()))
