@@ -42,6 +42,7 @@ def _raise(cls, obj) -> None:
         found = check(getattr(obj, name))
         if found is not None:
             raise TypeError(f"{cls.__name__}: `{name + found[0]}` must be {found[1] or wanted}, not {_show(found[2])}")
+    raise TypeError(f"{cls.__name__}: a field does not fit its annotation")  # the two paths disagree: a bug here
 
 
 # The fast path: one generated boolean expression per class (as dataclasses generate
