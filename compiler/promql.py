@@ -154,6 +154,11 @@ def version_problems(node, version: str, all_nodes=None) -> list[str]:
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def is_label_name(text: str) -> bool:
+    """A classic (pre-UTF-8) label name, as `label_replace` and `label_join` require."""
+    return _LABEL.fullmatch(text) is not None
 _DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 

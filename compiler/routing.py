@@ -8,12 +8,11 @@ our tree (`operator_view`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import promql_parser as pp
 
-from . import promql
+from . import promql, regex
 from .model import _src_field, Source
 from .typecheck import checked
 
@@ -32,16 +31,16 @@ class Matcher:
             raise ValueError(f"Matcher: `op` must be one of =, !=, =~, !~, not {self.op!r}")
         if self.op in (RE, NRE):
             try:
-                re.compile(self.value)
-            except re.error as exc:
-                raise ValueError(f"Matcher `{self.name}{self.op}{self.value!r}`: not a regular expression: {exc}") from None
+                regex.compile(self.value)
+            except regex.RegexError as exc:
+                raise ValueError(f"Matcher `{self.name}{self.op}{self.value!r}`: not a regular expression (RE2): {exc}") from None
 
     def matches(self, labels: dict) -> bool:
         # Alertmanager treats a missing label as the empty string.
         value = labels.get(self.name, "")
         if self.op in (EQ, NE):
             return (value == self.value) == (self.op == EQ)
-        return bool(re.fullmatch(self.value, value)) == (self.op == RE)
+        return regex.fullmatch(self.value, value) == (self.op == RE)
 
     def __str__(self) -> str:
         # Alertmanager's matcher syntax; json-style quoting escapes what needs it.
@@ -254,8 +253,8 @@ class _Walk:
                 return set()
             if fname == "label_replace":
                 inner = f(node.args[0])
-                dst, replacement, src, regex = (a.val for a in node.args[1:5])
-                if src == "" and re.fullmatch(regex, "") and "$" not in replacement:
+                dst, replacement, src, pattern = (a.val for a in node.args[1:5])
+                if src == "" and _matches_empty(pattern) and "$" not in replacement:
                     pinned[dst] = replacement  # a constant: label_replace(v, "ns", "codeverify", "", "")
                 return inner | {dst}
             if fname == "label_join":
@@ -311,6 +310,13 @@ class _Walk:
             if m.op == pp.MatchOp.Equal and m.value:
                 self.pinned.setdefault(m.name, m.value)
         return labels
+
+
+def _matches_empty(pattern: str) -> bool:
+    try:
+        return regex.fullmatch(pattern, "")
+    except regex.RegexError:
+        return False  # promql/syntax reports it
 
 
 def _is_scalar(node) -> bool:

@@ -60,7 +60,10 @@ CASES = [
     ("slo/latency.py", "objective=0.95,", 'objective="95%",', 2,
      "slo/latency.py:11: TypeError: SLO: `objective` must be a number, not str '95%'"),
     ("alerts/routing.py", 'matchers=(eq("severity", "critical"),)', 'matchers=(__import__("compiler.routing").routing.Matcher("severity", "crit(", "=~"),)', 2,
-     "ValueError: Matcher `severity=~'crit('`: not a regular expression"),
+     "ValueError: Matcher `severity=~'crit('`: not a regular expression (RE2): missing ): crit("),
+    # Python's re would accept a lookahead; Alertmanager (Go, RE2) refuses to load it.
+    ("alerts/routing.py", 'matchers=(eq("severity", "critical"),)', 'matchers=(__import__("compiler.routing").routing.Matcher("severity", "(?!info).*", "=~"),)', 2,
+     "ValueError: Matcher `severity=~'(?!info).*'`: not a regular expression (RE2): invalid perl operator: (?!"),
     ("catalog.py", "target_labels=_SERVICE_MONITOR + (\"app\",)", "target_labels=None", 2,
      "TypeError: MetricSource: `target_labels` must be a tuple of str, not None"),
     # Settings: missing or mistyped, at config.py.

@@ -240,6 +240,14 @@ def test_matcher_regex_is_anchored():
     assert present("slo").matches({"slo": "a"}) and not present("slo").matches({})
 
 
+def test_matcher_regex_is_go_regexp():
+    # RE2, as Alertmanager: `\d` is ASCII only, and no input makes a match backtrack.
+    assert not Matcher("x", r"\d", "=~").matches({"x": "\u0663"})
+    assert not Matcher("x", "(a+)+b", "=~").matches({"x": "a" * 100_000})
+    with pytest.raises(ValueError, match="not a regular expression"):
+        Matcher("x", "(?=a)a", "=~").validate()
+
+
 # --- the lint rule ------------------------------------------------------------------------
 
 CTX = Context(PROJECT, PROJECT.catalog, CONFIG)

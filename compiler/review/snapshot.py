@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from .. import regex
+
 # Top-level files that repeat what the raw files hold (the ConfigMaps wrap
 # grafana/*.json, the PrometheusRules wrap prometheus/*.rules.yaml) and the manifest.
 DERIVED = re.compile(r"^(configmap-grafana-dashboard-.*|prometheusrule-.*)\.yaml$|^\.generated$")
@@ -118,14 +120,21 @@ def _matchers(route: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def _regex_matches(pattern: str, value: str) -> bool:
+    try:
+        return regex.fullmatch(pattern, value)
+    except regex.RegexError:
+        return False  # a revision Alertmanager would refuse: its route matches nothing
+
+
 def _matches(route: dict, labels: dict) -> bool:
     for name, op, value in _matchers(route):
         actual = labels.get(name, "")
         ok = {
             "=": actual == value,
             "!=": actual != value,
-            "=~": re.fullmatch(value, actual) is not None,
-            "!~": re.fullmatch(value, actual) is None,
+            "=~": _regex_matches(value, actual),
+            "!~": not _regex_matches(value, actual),
         }[op]
         if not ok:
             return False

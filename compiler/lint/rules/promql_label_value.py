@@ -8,11 +8,10 @@ Bad:  `codeverify_analyses_total{status="passd"}`
 Good: `codeverify_analyses_total{status="passed"}`
 """
 import difflib
-import re
 
 import promql_parser as pp
 
-from ... import promql
+from ... import promql, regex
 from .. import analysis as a
 
 ID = "promql/label-value"
@@ -38,8 +37,8 @@ def check(query, ctx):
                 yield f'`{name}{{{m.name}="{m.value}"}}` matches nothing: `{m.name}` is one of {", ".join(allowed)}{hint}'
             elif m.op == pp.MatchOp.Re:
                 try:
-                    regex = re.compile(m.value)
-                except re.error:
-                    continue  # RE2 syntax Python does not know: not ours to judge
-                if not any(regex.fullmatch(v) for v in allowed):
+                    pattern = regex.compile(m.value)
+                except regex.RegexError:
+                    continue  # the parser already refused it
+                if not any(pattern.fullmatch(v) for v in allowed):
                     yield f'`{name}{{{m.name}=~"{m.value}"}}` matches none of {", ".join(allowed)}'

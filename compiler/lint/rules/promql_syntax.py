@@ -5,12 +5,17 @@ parses, after Grafana variables are expanded (`$__rate_interval` -> `2m`, `$var`
 a placeholder valid where it stands). Type errors count: `rate()` of an instant
 vector is rejected by Prometheus too. So does PromQL the target Prometheus
 (`config.PROMETHEUS_VERSION`) does not have yet: functions such as `sort_by_label`,
-aggregations such as `limitk`, UTF-8 names. `holt_winters` (removed in 3.0) parses.
-Why: a query that does not parse shows an error panel or a rule group that fails to load.
+aggregations such as `limitk`, UTF-8 names. `holt_winters` (removed in 3.0) parses. Also what parses but fails every evaluation:
+a `label_replace` regex that is not RE2 (Go's syntax: no lookarounds, no backreferences)
+and a destination or source label name that is not a label name.
+Why: a query that does not parse shows an error panel or a rule group that fails to load;
+one that fails to evaluate leaves a rule that never fires, and promtool passes it.
 Bad:  `sum(rate(codeverify_http_requests_total[5m])`
 Good: `sum(rate(codeverify_http_requests_total[5m]))`
 """
-from ... import promql
+import promql_parser as pp
+
+from ... import promql, regex
 
 ID = "promql/syntax"
 SEVERITY = "error"
@@ -23,3 +28,30 @@ def check(query, ctx):
         return
     for problem in promql.version_problems(query.ast, ctx.config.PROMETHEUS_VERSION, query.nodes):
         yield problem
+    utf8 = promql.version_tuple(ctx.config.PROMETHEUS_VERSION) >= (3,)
+    for node in query.nodes:
+        if isinstance(node, pp.Call) and node.func.name in ("label_replace", "label_join"):
+            yield from _label_function_problems(node, utf8)
+
+
+def _label_function_problems(call, utf8: bool):
+    # Prometheus checks these arguments only when it evaluates the call, and fails it.
+    fname = call.func.name
+    strings = [a.val for a in call.args[1:] if isinstance(a, pp.StringLiteral)]
+    if not strings:
+        return
+
+    def is_label_name(text):
+        return text != "" if utf8 else promql.is_label_name(text)
+
+    if not is_label_name(strings[0]):
+        yield f"`{fname}` fails at every evaluation: destination label {strings[0]!r} is not a label name"
+    if fname == "label_replace" and len(strings) == 4:
+        try:
+            regex.compile(strings[3])
+        except regex.RegexError as exc:
+            yield f"`label_replace` fails at every evaluation: regex {strings[3]!r} is not RE2 ({exc})"
+    if fname == "label_join":
+        for src in strings[2:]:
+            if not is_label_name(src):
+                yield f"`label_join` fails at every evaluation: source label {src!r} is not a label name"
