@@ -100,8 +100,6 @@ class ParseError(ValueError):
     pass
 
 
-# Bounded: a repeated expression is parsed once while the lint passes over it, but
-# the trees of a 10,000-rule repository are not all kept (100 MiB; bench/run.py).
 # Bounded: a repeated expression is parsed once while the lint passes over it, but the
 # trees of a very large repository are not all kept (bench/run.py: peak memory).
 @lru_cache(maxsize=16384)
@@ -113,6 +111,23 @@ def parse(expr: str) -> pp.Expr:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ParseError(str(exc).strip() or type(exc).__name__) from None
+
+
+# Cached by node (the parser's nodes hash and compare by identity, and a cached node
+# stays alive, so its id is not reused): an `a or b or c ...` chain asks at every level
+# about the chain below it, quadratic without the cache.
+@lru_cache(maxsize=4096)
+def is_scalar(node) -> bool:
+    """Whether `node` evaluates to a scalar (or a string): a literal, `scalar(...)`, `time()`, ..."""
+    while isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
+        node = node.expr
+    if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
+        return True
+    if isinstance(node, pp.Call):
+        return node.func.return_type == pp.ValueType.Scalar
+    if isinstance(node, pp.BinaryExpr):
+        return is_scalar(node.lhs) and is_scalar(node.rhs)
+    return False
 
 
 @lru_cache(maxsize=64)  # asked once per query, for the same few versions

@@ -267,8 +267,8 @@ class _Walk:
         if isinstance(node, pp.BinaryExpr):
             lhs = f(node.lhs)
             rhs = f(node.rhs)
-            lhs_scalar = _is_scalar(node.lhs)
-            rhs_scalar = _is_scalar(node.rhs)
+            lhs_scalar = promql.is_scalar(node.lhs)
+            rhs_scalar = promql.is_scalar(node.rhs)
             if lhs_scalar and rhs_scalar:
                 return set()
             if lhs_scalar:
@@ -317,18 +317,6 @@ def _matches_empty(pattern: str) -> bool:
         return regex.fullmatch(pattern, "")
     except regex.RegexError:
         return False  # promql/syntax reports it
-
-
-def _is_scalar(node) -> bool:
-    while isinstance(node, (pp.ParenExpr, pp.UnaryExpr)):
-        node = node.expr
-    if isinstance(node, pp.NumberLiteral):
-        return True
-    if isinstance(node, pp.Call) and node.func.name in ("scalar", "time", "pi"):
-        return True
-    if isinstance(node, pp.BinaryExpr):
-        return _is_scalar(node.lhs) and _is_scalar(node.rhs)
-    return False
 
 
 def undefined_receivers(routing: Routing) -> list[tuple[Route, str]]:

@@ -42,28 +42,16 @@ def op(node) -> str:
     return str(node.op).lower()
 
 
-# Cached by node (identity: the parser's nodes hash and compare by id, and a cached
-# node stays alive, so its id is not reused): an `a or b or c ...` chain asks about
-# every sub-chain from every level, cubic without it (a 200-term chain took 2 s).
-# A lint run starts with empty caches (clear()), so a catalog that gained recorded
-# series since an earlier run is never answered from that run.
+is_scalar = promql.is_scalar
+
+
+# Cached by node, as promql.is_scalar: an `a or b or c ...` chain asks about every
+# sub-chain from every level, cubic without it (a 200-term chain took 2 s). A lint run
+# starts with empty caches (clear()), so a catalog that gained recorded series since
+# an earlier run is never answered from that run.
 def clear() -> None:
     is_scalar.cache_clear()
     labels.cache_clear()
-
-
-@lru_cache(maxsize=4096)
-def is_scalar(node) -> bool:
-    node = strip(node)
-    if isinstance(node, (pp.NumberLiteral, pp.StringLiteral)):
-        return True
-    if isinstance(node, pp.Call):
-        return node.func.return_type == Scalar
-    if isinstance(node, pp.UnaryExpr):
-        return is_scalar(node.expr)
-    if isinstance(node, pp.BinaryExpr):
-        return is_scalar(node.lhs) and is_scalar(node.rhs)
-    return False
 
 
 def selector_of(node):
