@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import resource
 import sys
 import time
 
@@ -199,6 +200,8 @@ def _run(fn, debug: bool):
     """
     enabled = gc.isenabled()
     gc.disable()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _stack_frames()))
     try:
         return fn()
     except (LoadError, UsageError, ChildFailed) as exc:
@@ -215,8 +218,24 @@ def _run(fn, debug: bool):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, and report it)")
     finally:
+        sys.setrecursionlimit(limit)
         if enabled:
             gc.enable()
+
+
+def _stack_frames() -> int:
+    """How deep Python may recurse on this process's C stack (the lint and the label
+    analysis recurse over expressions: two frames or so per term of an `a or b or ...`
+    chain, so Python's default 1,000 stops at about 400 terms).
+
+    A frame costs the C stack 0.5 to 1 KiB here (a 2,000-term chain needs more than
+    2 MiB and less than 8 MiB); 2 KiB a frame leaves room to spare, so a deeper
+    expression is a located lint error (RecursionError), never a crash.
+    """
+    soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+    if soft == resource.RLIM_INFINITY:
+        soft = 64 << 20
+    return min(soft, 64 << 20) // 2048
 
 
 if __name__ == "__main__":

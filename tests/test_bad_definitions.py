@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import types
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +139,36 @@ def test_lint_refuses_the_names_the_build_refuses(project, rel, old, new, messag
     result = CliRunner().invoke(build.cli, ["--root", str(project), "lint"])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_long_or_chain_builds(project):
+    # 600 terms: the label analysis recurses about 1,800 frames deep, past Python's
+    # default limit of 1,000; the build raises the limit to what its C stack allows.
+    chain = " or ".join(f'codeverify_queue_length{{queue="q{i}"}}' for i in range(600))
+    edit(project, "alerts/api.py", "GROUP = RuleGroup(", f"""DEEP = AlertRule(
+    name="DeepChain", expr='({chain}) > 100', for_="5m", severity="warning",
+    summary="x", description="y", runbook="high-error-rate")
+GROUP = RuleGroup(""")
+    edit(project, "alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY, DEEP)")
+    exit_code, output = build_at(project)
+    assert exit_code == 0, output[-2000:]
+    assert 'queue="q599"' in (project / "out" / "prometheus" / "codeverify-api.rules.yaml").read_text()
+
+
+def test_recursion_in_a_lint_rule_is_a_located_error():
+    from compiler import lint
+    from compiler.load import load
+    from compiler.pipeline import expand
+
+    def recurse(node, depth=0):
+        return recurse(node, depth + 1)
+
+    deep = types.SimpleNamespace(ID="test/deep", SEVERITY="warning", SCOPE="alert",
+                                 check=lambda alert, ctx: iter(recurse(alert)))
+    project = load(ROOT)
+    expand(project)
+    findings = lint.run(project, lint.subjects(project), rules=[deep])
+    assert findings and len(findings) == sum(1 for s in lint.subjects(project) if s.scope == "alert")
+    for finding in findings:
+        assert finding.rule == "test/deep" and finding.severity == "error"
+        assert str(finding).startswith(("alerts/", "slo/")) and "nests too deeply to check" in str(finding)

@@ -13,6 +13,7 @@ alerts/routing). A rule's SCOPE is one of them or a tuple of them.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -118,13 +119,13 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
             per_rule = known.get(query.key) if memo else None
             if per_rule is None:
                 # A query that does not parse gets promql/syntax only.
-                per_rule = [(rule, list(rule.check(query, ctx))) for rule in query_rules
+                per_rule = [(rule, _results(rule, query, ctx)) for rule in query_rules
                             if query.ast is not None or rule.ID == SYNTAX]
                 if memo and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
                     known[query.key] = per_rule  # (a result with its own location stays unshared)
             query.drop_tree()  # parents come first: nothing after a query reads its tree
         else:
-            per_rule = [(rule, rule.check(subject.obj, ctx)) for rule in by_scope.get(subject.scope, ())]
+            per_rule = [(rule, _results(rule, subject.obj, ctx)) for rule in by_scope.get(subject.scope, ())]
         for rule, results in per_rule:
             sup = ignore.get(rule.ID)
             for result in results:
@@ -138,6 +139,14 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
                     message, severity, location = result, rule.SEVERITY, subject.location
                 findings.append(Finding(location, rule.ID, severity, message))
     return findings, seen
+
+
+def _results(rule, obj, ctx) -> list:
+    try:
+        return list(rule.check(obj, ctx))
+    except RecursionError:  # the rules recurse over expressions, some of them over sub-chains
+        return [(f"nests too deeply to check (more than Python's {sys.getrecursionlimit()} frames): "
+                 "split the expression, e.g. into recording rules", "error")]
 
 
 def run_split(project, subjects: list[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:
