@@ -6,11 +6,13 @@ errors name the file and line a user has to edit. Definition authors never set i
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from . import conventions, promql
 from .typecheck import checked
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -244,6 +246,25 @@ class Scenario:
     check_annotations: bool = True
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        # promtool would refuse the test file; a value that is no float would crash the build.
+        for name in ("at", "interval"):
+            seconds = promql.duration_seconds(getattr(self, name))
+            if seconds is None or (name == "interval" and seconds <= 0):
+                raise ValueError(f"Scenario {self.name!r}: `{name}` {getattr(self, name)!r} is not a "
+                                 f"{'positive ' if name == 'interval' else ''}Prometheus duration (write e.g. `15m`)")
+        for value in self.value if isinstance(self.value, tuple) else (self.value,):
+            if value is not None and not is_finite(value):
+                raise ValueError(f"Scenario {self.name!r}: `value` {repr(value)[:40]} is not a finite number")
+
+
+def is_finite(number) -> bool:
+    """A number a float can hold (not 10**400, nan or inf)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
 
 @dataclass(frozen=True)
 @checked
@@ -320,6 +341,10 @@ class LatencySLI:
     labels: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        if not (is_finite(self.threshold) and self.threshold > 0):
+            raise ValueError(f"LatencySLI: `threshold` {self.threshold!r} is not a positive number of seconds")
+
 
 @dataclass(frozen=True)
 @checked
@@ -334,6 +359,22 @@ class BurnRateWindow:
     long: str
     short: str
     budget_share: float
+
+    def validate(self) -> None:
+        seconds = {}
+        for name in ("long", "short"):
+            try:
+                seconds[name] = conventions.seconds(getattr(self, name))
+            except ValueError as exc:
+                raise ValueError(f"BurnRateWindow: `{name}`: {exc}") from None
+            if seconds[name] <= 0:
+                raise ValueError(f"BurnRateWindow: `{name}` {getattr(self, name)!r} is not a positive duration")
+        if seconds["short"] >= seconds["long"]:
+            # The short window tells that the burn still goes on: longer, it would
+            # only delay the reset the long window already has.
+            raise ValueError(f"BurnRateWindow: `short` {self.short!r} must be shorter than `long` {self.long!r}")
+        if not (0 < self.budget_share <= 1):
+            raise ValueError(f"BurnRateWindow: `budget_share` {self.budget_share!r} is not a share of the budget in (0, 1]")
 
 
 @dataclass(frozen=True)

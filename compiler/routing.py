@@ -100,6 +100,18 @@ class Route:
     routes: tuple["Route", ...] = ()
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        # What Alertmanager refuses to load (amtool check-config says the same).
+        for name in ("group_wait", "group_interval", "repeat_interval"):
+            value = getattr(self, name)
+            if value == "":
+                continue
+            seconds = promql.duration_seconds(value)
+            if seconds is None:
+                raise ValueError(f"Route to {self.receiver!r}: `{name}` {value!r} is not a duration (write e.g. `30s`, `4h`)")
+            if seconds == 0 and name != "group_wait":
+                raise ValueError(f"Route to {self.receiver!r}: `{name}` cannot be zero")
+
 
 @dataclass(frozen=True)
 @checked

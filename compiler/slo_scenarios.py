@@ -24,7 +24,7 @@ import promql_parser as pp
 from . import conventions as cv
 from . import promql
 from .model import SLO, AlertRule, LatencySLI, RatioSLI, RuleGroup, Scenario
-from .slo_rules import error_budget, factor
+from .slo_rules import SLOError, error_budget, factor
 
 INTERVAL = "1m"
 
@@ -64,7 +64,9 @@ def event_series(slo: SLO, catalog) -> dict[str, tuple[Fraction, Fraction]]:
                 out[key] = [old[0] + weights[0], old[1] + weights[1]]
         return {k: (v[0], v[1]) for k, v in out.items()}
     assert isinstance(sli, LatencySLI)
-    metric = catalog.metrics[sli.histogram]
+    metric = catalog.metrics.get(sli.histogram)
+    if metric is None:
+        raise SLOError(f"`{sli.histogram}` is not in the catalog")
     good, bad = Fraction(sli.threshold), _above(sli.threshold, metric.buckets)
     out = {}
     for bound in tuple(metric.buckets) + (math.inf,):
@@ -82,9 +84,12 @@ def _above(threshold: float, buckets) -> Fraction:
 
 
 def _parse_series(text: str) -> tuple[str, dict[str, str]]:
-    sel = promql.parse(text)
+    try:
+        sel = promql.parse(text)
+    except promql.ParseError as exc:
+        raise SLOError(f"`{text}` does not parse: {exc}") from None
     if not isinstance(sel, pp.VectorSelector):
-        raise ValueError(f"`{text}` is not a series")
+        raise SLOError(f"`{text}` is not a series")
     labels = {m.name: m.value for m in sel.matchers.matchers if m.name != "__name__"}
     return promql.metric_name(sel), labels
 

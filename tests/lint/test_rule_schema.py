@@ -19,6 +19,8 @@ E = "codeverify_queue_length > 100"
     pytest.param(rule_file({"record": "job:x:sum", "expr": "1", "for": "5m"}), "field `for` is not allowed in a recording rule", id="for on a record"),
     pytest.param(rule_file({"record": "job-x", "expr": "1"}), "not a valid metric name", id="a bad record name"),
     pytest.param(rule_file(alert(E, labels={"bad-name": "x"})), "`bad-name` in `labels` is not a valid label name", id="a bad label name"),
+    pytest.param(rule_file(alert(E, labels={"__name__": "x"})), "`__name__` cannot be set in `labels`", id="__name__ as an alert label"),
+    pytest.param(rule_file({"record": "job:x:sum", "expr": "1", "labels": {"__name__": "y"}}), "`__name__` cannot be set", id="__name__ as a record label"),
     pytest.param(yaml.safe_dump({"groups": [{"name": "g", "interval": "1 minute", "rules": []}]}), "`interval: 1 minute`", id="a bad group interval"),
     pytest.param(yaml.safe_dump({"groups": [{"name": "g", "rules": [], "extra": 1}]}), "unknown group field `extra`", id="an unknown group field"),
     pytest.param(yaml.safe_dump({"groups": {"name": "g"}}), "`groups` must be a list", id="groups not a list"),

@@ -3,7 +3,8 @@
 What it checks: the fields of groups and rules, as promtool does: known keys only,
 a non-empty name, `alert` xor `record`, a non-empty `expr`, `for`, `keep_firing_for`
 and `interval` as Prometheus durations (`5m`, `1h30m`), `limit` an integer, labels
-and annotations as maps of valid label names to strings, recording rules without
+and annotations as maps of valid label names to strings (`__name__` is not a
+rule label), recording rules without
 `for`/annotations and with a valid metric name.
 Why: one bad field fails the whole rule file, and every rule in it stops evaluating.
 Bad:  `for: 5 minutes`
@@ -83,5 +84,7 @@ def _string_map(data, field):
     for key, value in values.items():
         if not isinstance(key, str) or not _LABEL.fullmatch(key):
             yield f"`{key}` in `{field}` is not a valid label name"
+        elif field == "labels" and key == "__name__":
+            yield "`__name__` cannot be set in `labels` (promtool: invalid label name)"
         if isinstance(value, (dict, list)):
             yield f"`{field}.{key}` must be a string"
