@@ -260,29 +260,44 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
 
 
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# A Kubernetes object name (DNS-1123 subdomain, at most 253 characters).
+_OBJECT_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# A dashboard uid names a file and a ConfigMap (so lowercase, no `_`), and Grafana
+# allows no `.` and at most 40 characters.
+_UID = re.compile(r"(?=.{1,40}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_NAMES = {  # kind: (pattern, what the name becomes, how to write one)
+    "file": (_FILE_NAME, "a file in out/",
+             "at most 200 letters, digits, `.`, `-` and `_`, starting with a letter or digit"),
+    "object": (_OBJECT_NAME, "a Kubernetes object",
+               "lowercase letters, digits, `-` and `.` (at most 253), starting and ending with a letter or digit"),
+    "uid": (_UID, "a dashboard (its file, ConfigMap and Grafana uid)",
+            "at most 40 lowercase letters, digits and `-`, starting and ending with a letter or digit"),
+}
 
 
 def check_file_names(project: Project) -> None:
-    """Names that become file names in out/ are single, portable names: no `/`, `..`, NUL or line break.
+    """Names that become file names in out/ or Kubernetes object names are valid as both.
 
-    Checked before the lint, so that `build.py lint` refuses what the build would.
+    File names are single, portable names (no `/`, `..`, NUL or line break); object
+    names are what `kubectl apply` accepts. Checked before the lint, so that
+    `build.py lint` refuses what the build would.
     """
     config = project.config
 
-    def check(name: str, where: str, what: str) -> None:
-        if not _FILE_NAME.fullmatch(name):
-            raise LoadError(f"{where}: {what} {name[:60]!r} cannot name a file in out/: use at most 200 letters, "
-                            "digits, `.`, `-` and `_`, starting with a letter or digit")
+    def check(name: str, where: str, what: str, kind: str = "file") -> None:
+        pattern, becomes, rule = _NAMES[kind]
+        if not pattern.fullmatch(name):
+            raise LoadError(f"{where}: {what} {name[:60]!r} cannot name {becomes}: use {rule}")
 
-    check(config.RULES_NAME, "config.py", "RULES_NAME")
+    check(config.RULES_NAME, "config.py", "RULES_NAME", "object")
     if project.slos:
-        check(config.SLO_RULES_NAME, "config.py", "SLO_RULES_NAME")
+        check(config.SLO_RULES_NAME, "config.py", "SLO_RULES_NAME", "object")
     if project.routing is not None:
-        check(config.ALERTMANAGER_CONFIG_NAME, "config.py", "ALERTMANAGER_CONFIG_NAME")
+        check(config.ALERTMANAGER_CONFIG_NAME, "config.py", "ALERTMANAGER_CONFIG_NAME", "object")
     for dash in project.dashboards:
         where = "config.py: SLO_DASHBOARD_UID" if project.slos and dash is project.dashboards[-1] else \
             str(project.locate(dash, f"dashboard {dash.uid[:60]!r}"))
-        check(dash.uid, where, "uid")
+        check(dash.uid, where, "uid", "uid")
     for group in project.all_groups():
         check(group.name, str(project.locate(group, f"group {group.name[:60]!r}")), "name")
 

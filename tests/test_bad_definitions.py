@@ -103,7 +103,14 @@ CASES = [
      "slo/availability.py:14: slo 'availability': `sum(up` does not parse: unclosed left parenthesis"),
     # Names that become file names stay inside out/.
     ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="../../evil"', 2,
-     "dashboards/overview.py:126: dashboard '../../evil': uid '../../evil' cannot name a file in out/"),
+     "dashboards/overview.py:126: dashboard '../../evil': uid '../../evil' cannot name a dashboard (its file, ConfigMap and Grafana uid)"),
+    # kubectl apply refuses an object named grafana-dashboard-CodeVerify_Overview; Grafana a uid over 40.
+    ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="CodeVerify_Overview"', 2,
+     "uid 'CodeVerify_Overview' cannot name a dashboard (its file, ConfigMap and Grafana uid): use at most 40 lowercase"),
+    ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="codeverify-overview-of-the-whole-service-a"', 2,
+     "uid 'codeverify-overview-of-the-whole-service-a' cannot name a dashboard"),
+    ("config.py", 'RULES_NAME = "codeverify-alerts"', 'RULES_NAME = "CodeVerify_Alerts"', 2,
+     "error: config.py: RULES_NAME 'CodeVerify_Alerts' cannot name a Kubernetes object: use lowercase letters"),
     ("alerts/api.py", 'name="codeverify-api"', 'name="api/v1"', 2,
      "alerts/api.py:105: group 'api/v1': name 'api/v1' cannot name a file in out/"),
     ("alerts/api.py", 'name="codeverify-api"', 'name="api\\nv1"', 2,
@@ -142,14 +149,14 @@ def test_an_out_that_cannot_be_written_is_one_line(project):
     (project / "out" / "grafana").write_text("a file where a directory must be")
     exit_code, output = build_at(project)
     assert exit_code == 2, output
-    assert output.startswith("error: cannot write ") and "Not a directory" in output, output
+    assert output.startswith("error: Not a directory: ") and "grafana" in output, output
     assert len(output.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("rel, old, new, message", [
-    ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="a/b"', "uid 'a/b' cannot name a file in out/"),
+    ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="a/b"', "uid 'a/b' cannot name a dashboard"),
     ("config.py", 'RULES_NAME = "codeverify-alerts"', 'RULES_NAME = "my alerts"',
-     "config.py: RULES_NAME 'my alerts' cannot name a file in out/"),
+     "config.py: RULES_NAME 'my alerts' cannot name a Kubernetes object"),
 ])
 def test_lint_refuses_the_names_the_build_refuses(project, rel, old, new, message):
     edit(project, rel, old, new)
