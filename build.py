@@ -208,11 +208,11 @@ def _run(fn, debug: bool):
         if debug:
             raise
         _fail(str(exc))
-    except OSError as exc:  # out/ cannot be written: a file where a directory must be, a full disk
+    except OSError as exc:  # a file where a directory must be, a full disk, a file that cannot be read
         if debug:
             raise
-        where = f" {exc.filename}" if exc.filename else ""
-        _fail(f"cannot write{where}: {exc.strerror or exc}")
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or exc}{where}")
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:
             raise
