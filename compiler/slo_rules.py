@@ -52,8 +52,6 @@ def check(slo: SLO) -> None:
         for name in ("error_query", "total_query"):
             if cv.WINDOW not in getattr(slo.sli, name):
                 raise SLOError(f"`{name}` must contain `{cv.WINDOW}` where the rate window goes")
-    elif not isinstance(slo.sli, LatencySLI):
-        raise SLOError(f"sli is a {type(slo.sli).__name__}, expected a RatioSLI or a LatencySLI")
 
 
 def windows(table: tuple[BurnRateWindow, ...]) -> list[str]:

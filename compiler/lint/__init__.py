@@ -226,14 +226,12 @@ def subjects(project) -> Iterator[Subject]:
             loc = project.locate(rule, f"group '{group.name}'", f"{kind} '{name}'")
             ignore = suppressions(rule.lint_ignore, loc)
             view = views.RuleView(kind, name, _rule_data(rule, kind, project.config), None, model=rule)
-            if isinstance(rule.expr, str):
-                view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
+            view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
             gview.rules.append(view)
             ruleset.append((view, loc))
             rule_subjects.append(Subject("rule", view, loc, ignore))
             rule_subjects.append(Subject(kind, rule, loc, ignore))
-            if view.query is not None:
-                rule_subjects.append(Subject("query", view.query, loc, ignore))
+            rule_subjects.append(Subject("query", view.query, loc, ignore))
         yield Subject("group", gview, gloc)
         yield from rule_subjects
     yield Subject("ruleset", views.RuleSet(ruleset), Location("alerts"))
@@ -248,15 +246,10 @@ def _rule_data(rule, kind: str, config) -> dict:
         if rule.labels:
             data["labels"] = rule.labels
         return data
-    labels = dict(rule.labels) if isinstance(rule.labels, Mapping) else rule.labels
-    if isinstance(labels, dict):
-        labels["severity"] = rule.severity
-    annotations = {"summary": rule.summary, "description": rule.description}
-    if isinstance(rule.runbook, str):
-        annotations["runbook_url"] = runbook_url(rule, config)
-    if isinstance(rule.annotations, Mapping):
-        annotations.update(rule.annotations)
-    data = {"alert": rule.name, "expr": rule.expr, "labels": labels, "annotations": annotations}
+    annotations = {"summary": rule.summary, "description": rule.description,
+                   "runbook_url": runbook_url(rule, config), **rule.annotations}
+    data = {"alert": rule.name, "expr": rule.expr, "labels": {**rule.labels, "severity": rule.severity},
+            "annotations": annotations}
     if rule.for_ != "":
         data["for"] = rule.for_
     if rule.keep_firing_for != "":
@@ -285,8 +278,7 @@ def _dashboard_subjects(project, dash) -> Iterator[Subject]:
         )
         children.append(Subject("panel", pview, ploc, pignore))
         for ref_id, target in zip(ref_ids(panel.targets), panel.targets):
-            legend = target.legend if isinstance(target.legend, str) else ""
-            tview = views.TargetView(ref_id, target.expr, legend, target.datasource)
+            tview = views.TargetView(ref_id, target.expr, target.legend, target.datasource)
             pview.targets.append(tview)
             if target.datasource != "prometheus":
                 continue
