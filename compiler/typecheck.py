@@ -26,10 +26,14 @@ def checked(cls):
     The check is generated on the first instance (the annotations may name classes
     defined later in the module) and then replaces this first __post_init__.
     """
+    # A class's own __post_init__ would be replaced: say so where it is written.
+    assert "__post_init__" not in vars(cls), f"{cls.__name__}: put extra checks in validate(), not __post_init__"
+
     def __post_init__(self):
         cls.__post_init__ = _compile_fast(cls)
         self.__post_init__()
     cls.__post_init__ = __post_init__
+    cls.__checked__ = True
     return cls
 
 

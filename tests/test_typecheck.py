@@ -39,4 +39,4 @@ def test_every_definition_class_is_checked():
         for cls in vars(module).values():
             if isinstance(cls, type) and cls.__module__ == module.__name__ and "__dataclass_fields__" in vars(cls) \
                     and cls is not model.Source:
-                assert "__post_init__" in vars(cls), f"{cls.__name__} is not @checked"
+                assert vars(cls).get("__checked__") is True, f"{cls.__name__} is not @checked"

@@ -73,11 +73,6 @@ def test_query_rules_read_only_the_key(project):
         assert read <= ALLOWED, f"{rule.ID} reads {sorted(read - ALLOWED)} of a query: add it to Query.key or stop"
 
 
-def test_reuse_changes_nothing_on_this_repository(project):
-    with_memo, without = both(project, lambda: (list(lint.subjects(project)), None))
-    assert with_memo == without
-
-
 def test_reuse_changes_nothing_on_the_lint_fixtures(project):
     with_memo, without = both(project, lambda: external_subjects(project, [FIXTURES]))
     assert with_memo and with_memo == without
