@@ -253,7 +253,7 @@ def main() -> None:
         for dashboards, rules in SCALES:
             repo = generate(tmp, dashboards, rules)
             last = dashboards == SCALES[-1][0]
-            creating, n_files = create_files(repo, tmp)
+            creating, n_files = create_files(repo, tmp) if last else (None, 0)
             ours, prom, created = alternate(f"{dashboards}/{rules}", [build(repo), check_rules(promtool, rule_files(repo)),
                                                                       creating if last else None],
                                             large if last else small)

@@ -69,8 +69,8 @@ class Forked:
         _, status = os.waitpid(self._pid, 0)
         self._reaped = True
         if not payload:
-            signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-            how = f"was killed by signal {signal}" if signal else f"exited {os.waitstatus_to_exitcode(status)}"
+            killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+            how = f"was killed by signal {killed_by}" if killed_by else f"exited {os.waitstatus_to_exitcode(status)}"
             raise ChildFailed(f"the lint process {how} without a result: run with --debug to lint in this process")
         ok, value = pickle.loads(payload)
         if ok:

@@ -106,14 +106,18 @@ class Target:
 
 def ref_ids(targets: Iterable[Target]) -> list[str]:
     """Each target's refId: its own, else the next unused letter A, B, ... in order."""
-    targets = list(targets)
-    taken = {t.ref_id for t in targets if t.ref_id}
+    return fill_ref_ids([t.ref_id for t in targets])
+
+
+def fill_ref_ids(own: list[str]) -> list[str]:
+    """`own` refIds with each empty one given the next unused letter A, B, ... in order."""
+    taken = {ref for ref in own if ref}
     # A..Z, then AA, AB, ... as Grafana continues
     letters = (chr(65 + i) if i < 26 else chr(64 + i // 26) + chr(65 + i % 26) for i in range(26 * 27))
     out = []
-    for t in targets:
-        if t.ref_id:
-            out.append(t.ref_id)
+    for ref in own:
+        if ref:
+            out.append(ref)
             continue
         ref = next(letters)
         while ref in taken:

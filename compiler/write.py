@@ -32,12 +32,9 @@ def to_json(obj) -> bytes:
 def to_yaml(obj, source: str) -> bytes:
     spliced: dict[str, Spliced] = {}
     body = _serialize(obj, spliced)
-    if not any(isinstance(v, JsonBlock) for v in spliced.values()):
-        return with_header(_splice(body, spliced) if spliced else body, source)
     # Large JSON blocks stay bytes: only the small text around them is encoded.
-    parts = _splice_parts(body, spliced)
-    head = with_header("", source)
-    return head + b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+    parts = _splice_parts(body, spliced) if spliced else [body]
+    return with_header("", source) + b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
 
 
 def with_header(body: str, source: str) -> bytes:
@@ -110,7 +107,7 @@ class JsonBlock(Spliced):
 
     def fits(self) -> bool:
         data = self.data  # DEL and non-ASCII are written raw by orjson: those libyaml may escape
-        return b"\x7f" not in data and (data.isascii() or _literal_safe(data.decode()))
+        return data.endswith(b"\n") and b"\x7f" not in data and (data.isascii() or _literal_safe(data.decode()))
 
     def value(self):
         return self.data.decode()

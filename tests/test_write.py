@@ -46,6 +46,13 @@ def test_json_blocks_are_written_and_measured_as_their_text_would_be(obj, depth)
     assert json_size(doc(JsonBlock.of(obj))) == len(to_json(doc(text)))
 
 
+def test_json_without_its_last_line_break_is_left_to_pyyaml():
+    # lines() writes a literal block of every line but the last break: without one, PyYAML's.
+    data = b'{\n  "a": 1\n}'
+    assert not JsonBlock(data).fits()
+    assert to_yaml({"k": JsonBlock(data)}, "src") == to_yaml({"k": data.decode()}, "src")
+
+
 GROUPS = [
     {"name": "a", "rules": [{"alert": "A", "expr": "sum(rate(x[5m]))\n/\nsum(rate(y[5m]))",
                              "labels": {"severity": "critical"}, "annotations": {}}]},

@@ -1,6 +1,8 @@
 """Kubernetes objects for kube-prometheus-stack: PrometheusRule, dashboard ConfigMaps, ServiceMonitor."""
 from __future__ import annotations
 
+from ..write import JsonBlock
+
 # Client-side `kubectl apply` stores the whole object in the
 # kubectl.kubernetes.io/last-applied-configuration annotation, and annotations
 # may hold at most 256 KiB in total.
@@ -23,7 +25,7 @@ def prometheus_rule(name: str, groups: list[dict], config) -> dict:
     }
 
 
-def dashboard_configmap(uid: str, dashboard_json: str, folder: str, config) -> dict:
+def dashboard_configmap(uid: str, dashboard_json: JsonBlock, folder: str, config) -> dict:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

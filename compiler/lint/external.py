@@ -21,6 +21,7 @@ import orjson
 
 from ..errors import UsageError
 from ..location import Location
+from ..model import fill_ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from . import Context, Subject, run_split, suppressions, views, yamldoc
 from .finding import ERROR, WARNING, Finding
@@ -280,10 +281,9 @@ class _File:
                                     parent=parent)
             children.append(Subject("panel", pview, ploc))
             targets = panel.get("targets")
-            for i, t in enumerate(targets if isinstance(targets, list) else ()):
-                if not isinstance(t, dict):
-                    continue
-                ref = str(t.get("refId") or chr(ord("A") + i % 26))
+            targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+            refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
+            for ref, t in zip(refs, targets):
                 expr = t.get("expr")
                 ds = t.get("datasource") or panel.get("datasource")
                 legend = t.get("legendFormat")

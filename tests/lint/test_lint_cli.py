@@ -122,3 +122,17 @@ def test_a_file_wide_ignore_is_judged_once_across_both_processes(tmp_path, monke
     assert split == alone
     unused = [f for f in split if "lint/ignore" in f]
     assert len(unused) == (0 if used else 1), split
+
+
+def test_targets_without_refid_are_named_as_grafana_names_them(tmp_path):
+    """A..Z, then AA, AB: as Grafana continues, and as our own dashboards number them."""
+    from compiler.lint import external
+    from compiler.load import load
+
+    targets = [{"expr": "sum(rate(codeverify_http_requests_total[5m]))"} for _ in range(27)]
+    targets.append({"expr": "rate(no_such_metric_total[5m])"})
+    targets[1]["refId"] = "AA"  # taken: the 28th target, with none, gets the next free name
+    path = tmp_path / "dash.json"
+    path.write_text(json.dumps({"uid": "x", "title": "x", "panels": [{"type": "timeseries", "title": "p", "targets": targets}]}))
+    findings = [str(f) for f in external.lint_files(load(ROOT), [str(path)]) if "unknown-metric" in str(f)]
+    assert len(findings) == 1 and "target AB" in findings[0], findings
