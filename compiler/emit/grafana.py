@@ -173,7 +173,7 @@ def _panel(panel: Panel, panel_id: int, pos: gl.GridPos, sources: dict[str, str]
         return _panel_parts(panel, panel_id, pos, sources)
     except PanelError:
         raise
-    except Exception as exc:  # grafanalib's own checks (attrs validators) name no panel
+    except (TypeError, ValueError) as exc:  # grafanalib's own checks (attrs validators) name no panel
         raise PanelError(panel, str(exc)) from exc
 
 
