@@ -107,7 +107,20 @@ def load(root: str) -> Project:
         raise LoadError(f"{where}: route sends to receiver `{name}`, which ROUTING.receivers does not define")
     if routing is not None:
         check_config(config, ROUTING_CONFIG, " (alerts define ROUTING)")
+    if slos:
+        check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
+        _check_burn_rate_windows(config)
     return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
+
+
+def _check_burn_rate_windows(config) -> None:
+    """The burn-rate table must be usable: rows (each checks itself, BurnRateWindow.validate), an alert `for` per severity."""
+    windows = config.SLO_BURN_RATE_WINDOWS
+    if not windows:
+        raise LoadError("config.py: SLO_BURN_RATE_WINDOWS is empty: give at least one BurnRateWindow")
+    for i, w in enumerate(windows):
+        if w.severity not in config.SLO_ALERT_FOR:
+            raise LoadError(f"config.py: SLO_ALERT_FOR has no `for` for severity `{w.severity}` (SLO_BURN_RATE_WINDOWS[{i}])")
 
 
 def _import_all(root: str) -> dict:

@@ -13,7 +13,7 @@ from . import forked, lint, promql, scenarios, slo_dashboard, slo_rules, slo_sce
 from .emit import alertmanager, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
-from .load import SLO_CONFIG, Project, check_config, load
+from .load import Project, load
 from .location import Location
 from .write import MANIFEST, JsonBlock, Staging, RenderedItems, json_size, to_json, to_yaml, with_header, yaml_text
 
@@ -129,8 +129,6 @@ def expand(project: Project) -> None:
     """Generate what SLOs imply (recording rules, burn-rate alerts, the SLO dashboard), make their outputs
     known, and check the names that become file names."""
     if project.slos:
-        check_config(project.config, SLO_CONFIG, " (slo/ defines SLOs)")
-        _check_burn_rate_windows(project.config)
         groups = []
         for slo in project.slos:
             try:
@@ -145,16 +143,6 @@ def expand(project: Project) -> None:
     recorded = [r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record")]
     project.catalog.add_recorded(recorded)
     check_file_names(project)
-
-
-def _check_burn_rate_windows(config) -> None:
-    """The burn-rate table must be usable: rows (each checks itself, BurnRateWindow.validate), an alert `for` per severity."""
-    windows = config.SLO_BURN_RATE_WINDOWS
-    if not windows:
-        raise LoadError("config.py: SLO_BURN_RATE_WINDOWS is empty: give at least one BurnRateWindow")
-    for i, w in enumerate(windows):
-        if w.severity not in config.SLO_ALERT_FOR:
-            raise LoadError(f"config.py: SLO_ALERT_FOR has no `for` for severity `{w.severity}` (SLO_BURN_RATE_WINDOWS[{i}])")
 
 
 def collapse_generated(findings: list[Finding], project: Project) -> list[Finding]:
