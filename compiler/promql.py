@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import resource
 from functools import lru_cache
 from typing import Iterator
 
@@ -102,9 +103,28 @@ class ParseError(ValueError):
 
 # Bounded: a repeated expression is parsed once while the lint passes over it, but the
 # trees of a very large repository are not all kept (bench/run.py: peak memory).
+# promql-parser recurses on the C stack, where no Python limit applies: at 8 MiB it
+# crashed the process at about 5,000 terms of `a or b or ...`, 3,000 of right-nested
+# `a + (a + ...)` (6,000 operators and parentheses), 20,000 nested parentheses. Counting
+# operators and parentheses, a bound of one per 4 KiB of stack (2,048 at 8 MiB) refuses
+# an expression well before that, and no expression shorter than the bound needs counting.
+def _nesting_bound() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+    return (64 << 20 if soft == resource.RLIM_INFINITY else min(soft, 64 << 20)) // 4096
+
+
+_NESTING_BOUND = _nesting_bound()
+_NESTING = re.compile(r"\b(?:or|and|unless)\b|==|!=|>=|<=|[-+*/%^<>(]")
+
+
 @lru_cache(maxsize=16384)
 def parse(expr: str) -> pp.Expr:
     """Parse once per distinct expression; raises ParseError with the parser's message."""
+    if len(expr) > _NESTING_BOUND:
+        nesting = len(_NESTING.findall(_STRING.sub('""', expr)))
+        if nesting > _NESTING_BOUND:
+            raise ParseError(f"too large to parse safely: {nesting} operators and parentheses, at most "
+                             f"{_NESTING_BOUND} on this stack (split it, e.g. into recording rules)")
     try:
         return pp.parse(expr)
     except BaseException as exc:  # the Rust binding raises ValueError, or a panic for odd input
@@ -174,6 +194,8 @@ _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 def is_label_name(text: str) -> bool:
     """A classic (pre-UTF-8) label name, as `label_replace` and `label_join` require."""
     return _LABEL.fullmatch(text) is not None
+
+
 _DURATION = re.compile(r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?")
 _UNITS = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 
@@ -188,6 +210,13 @@ def duration_seconds(text) -> float | None:
     if not text or m is None:
         return None
     return float(sum(int(g) * u for g, u in zip(m.groups(), _UNITS) if g))
+
+
+def string_value(node) -> str | None:
+    """The value of a string literal, through any parentheses; None for anything else."""
+    while isinstance(node, pp.ParenExpr):
+        node = node.expr
+    return node.val if isinstance(node, pp.StringLiteral) else None
 
 
 def children(node) -> Iterator:

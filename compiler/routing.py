@@ -265,12 +265,16 @@ class _Walk:
                 return set()
             if fname == "label_replace":
                 inner = f(node.args[0])
-                dst, replacement, src, pattern = (a.val for a in node.args[1:5])
-                if src == "" and _matches_empty(pattern) and "$" not in replacement:
+                dst, replacement, src, pattern = (promql.string_value(a) for a in node.args[1:5])
+                if dst is None:
+                    return inner
+                if src == "" and replacement is not None and "$" not in replacement \
+                        and pattern is not None and regex.valid(pattern) and regex.fullmatch(pattern, ""):
                     pinned[dst] = replacement  # a constant: label_replace(v, "ns", "codeverify", "", "")
                 return inner | {dst}
             if fname == "label_join":
-                return f(node.args[0]) | {node.args[1].val}
+                dst = promql.string_value(node.args[1])
+                return f(node.args[0]) | ({dst} if dst is not None else set())
             if fname == "histogram_quantile":
                 return f(node.args[1]) - {"le"}
             if fname in ("absent", "absent_over_time"):
@@ -322,13 +326,6 @@ class _Walk:
             if m.op == pp.MatchOp.Equal and m.value:
                 self.pinned.setdefault(m.name, m.value)
         return labels
-
-
-def _matches_empty(pattern: str) -> bool:
-    try:
-        return regex.fullmatch(pattern, "")
-    except regex.RegexError:
-        return False  # promql/syntax reports it
 
 
 def undefined_receivers(routing: Routing) -> list[tuple[Route, str]]:

@@ -248,6 +248,36 @@ def test_matcher_regex_is_go_regexp():
         Matcher("x", "(?=a)a", "=~").validate()
 
 
+@pytest.mark.parametrize("pattern, valid", [
+    pytest.param("x)|(y", True, id="valid once anchored as ^(?:...)$, as Alertmanager anchors it"),
+    pytest.param(r"\pL{1000}", True, id="large, past RE2's default memory cap; Go has none"),
+    pytest.param(r"\C", False, id="RE2's any-byte escape, which Go refuses"),
+    pytest.param("(?<n>x)", False, id="a (?<name>) group: Go 1.22+, not Alertmanager 0.25"),
+    pytest.param("[(?<]", True, id="the same characters in a class"),
+])
+def test_matcher_regex_syntax_is_alertmanagers(pattern, valid):
+    # Each verified with amtool check-config (Alertmanager 0.25).
+    if valid:
+        Matcher("x", pattern, "=~").validate()
+    else:
+        with pytest.raises(ValueError, match="not a regular expression"):
+            Matcher("x", pattern, "=~").validate()
+
+
+def test_anchoring_follows_alertmanager():
+    assert Matcher("x", "x)|(y", "=~").matches({"x": "xa"}) and Matcher("x", "x)|(y", "=~").matches({"x": "ay"})
+    assert not Matcher("x", "x)|(y", "=~").matches({"x": "ab"})
+
+
+def test_the_review_reads_a_route_with_an_invalid_regex_as_matching_nothing():
+    from compiler.review.snapshot import receivers
+    route = {"receiver": "default", "routes": [
+        {"receiver": "a", "matchers": ["team!~\"(?!x)\""]},
+        {"receiver": "b", "matchers": ["team=~\".*\""]},
+    ]}
+    assert receivers(route, {"team": "y"}) == ["b"]
+
+
 # --- the lint rule ------------------------------------------------------------------------
 
 CTX = Context(PROJECT, PROJECT.catalog, CONFIG)

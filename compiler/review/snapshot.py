@@ -120,22 +120,15 @@ def _matchers(route: dict) -> list[tuple[str, str, str]]:
     return out
 
 
-def _regex_matches(pattern: str, value: str) -> bool:
-    try:
-        return regex.fullmatch(pattern, value)
-    except regex.RegexError:
-        return False  # a revision Alertmanager would refuse: its route matches nothing
-
-
 def _matches(route: dict, labels: dict) -> bool:
     for name, op, value in _matchers(route):
         actual = labels.get(name, "")
-        ok = {
-            "=": actual == value,
-            "!=": actual != value,
-            "=~": _regex_matches(value, actual),
-            "!~": not _regex_matches(value, actual),
-        }[op]
+        if op in ("=", "!="):
+            ok = (actual == value) == (op == "=")
+        elif regex.valid(value):
+            ok = regex.fullmatch(value, actual) == (op == "=~")
+        else:
+            ok = False  # a revision Alertmanager would refuse: its route matches nothing
         if not ok:
             return False
     return True

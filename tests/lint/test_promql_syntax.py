@@ -11,6 +11,8 @@ GOOD = [
     pytest.param('codeverify_queue_length @ start() > 1', id="the @ modifier"),
     pytest.param('label_replace(codeverify_queue_length, "q", "$1", "queue", "(\\\\w+)-.*") > 1', id="label_replace with an RE2 regex"),
     pytest.param('label_join(codeverify_queue_length, "q", "-", "queue", "namespace") > 1', id="label_join with label names"),
+    pytest.param('label_join(codeverify_queue_length, ("q"), "-", "queue") > 1', id="a parenthesised argument keeps its position"),
+    pytest.param('label_replace(codeverify_queue_length, "q", "$1", "queue", "x)|(y") > 1', id="a regex valid only anchored, as Prometheus anchors it"),
 ]
 BAD = [
     pytest.param('sum(rate(codeverify_http_requests_total[5m])', "does not parse", id="an unclosed parenthesis"),
@@ -18,10 +20,11 @@ BAD = [
     pytest.param('sort_by_label(codeverify_queue_length, "queue") > 1', "`sort_by_label` does not exist in Prometheus 2.42.0", id="a function newer than 2.42"),
     pytest.param('limitk(2, codeverify_queue_length) > 1', "`limitk` does not exist", id="an aggregation newer than 2.42"),
     pytest.param('{"codeverify.queue"} > 1', "needs UTF-8 names", id="a UTF-8 metric name (Prometheus 3)"),
-    pytest.param('label_replace(codeverify_queue_length, "q", "$1", "queue", "(?!x)(.*)") > 1', "regex '(?!x)(.*)' is not RE2 (invalid perl operator", id="label_replace with a lookahead"),
-    pytest.param('label_replace(codeverify_queue_length, "q", "$1", "queue", "(a)\\\\1") > 1', "is not RE2 (invalid escape sequence", id="label_replace with a backreference"),
+    pytest.param('label_replace(codeverify_queue_length, "q", "$1", "queue", "(?!x)(.*)") > 1', "regex '(?!x)(.*)' is not Go's regexp (invalid perl operator", id="label_replace with a lookahead"),
+    pytest.param('label_replace(codeverify_queue_length, "q", "$1", "queue", "(a)\\\\1") > 1', "is not Go's regexp (invalid escape sequence", id="label_replace with a backreference"),
     pytest.param('label_replace(codeverify_queue_length, "the-queue", "$1", "queue", "(.*)") > 1', "destination label 'the-queue' is not a label name", id="label_replace into a bad label name"),
     pytest.param('label_join(codeverify_queue_length, "q", "-", "queue", "9lives") > 1', "source label '9lives' is not a label name", id="label_join from a bad label name"),
+    pytest.param('label_replace(codeverify_queue_length, ("q"), "$1", "queue", ("(?<n>.*)")) > 1', "regex '(?<n>.*)' is not Go's regexp", id="a parenthesised regex with a (?<name>) group (Go 1.22+)"),
 ]
 
 

@@ -28,6 +28,8 @@ def check(query, ctx):
         return
     for problem in promql.version_problems(query.ast, ctx.config.PROMETHEUS_VERSION, query.nodes):
         yield problem
+    if "label_" not in query.expanded:
+        return  # the common case, without a second pass over the nodes
     utf8 = promql.version_tuple(ctx.config.PROMETHEUS_VERSION) >= (3,)
     for node in query.nodes:
         if isinstance(node, pp.Call) and node.func.name in ("label_replace", "label_join"):
@@ -37,21 +39,19 @@ def check(query, ctx):
 def _label_function_problems(call, utf8: bool):
     # Prometheus checks these arguments only when it evaluates the call, and fails it.
     fname = call.func.name
-    strings = [a.val for a in call.args[1:] if isinstance(a, pp.StringLiteral)]
-    if not strings:
-        return
+    strings = [promql.string_value(a) for a in call.args[1:]]  # by position; None: not a literal
 
     def is_label_name(text):
         return text != "" if utf8 else promql.is_label_name(text)
 
-    if not is_label_name(strings[0]):
+    if strings and strings[0] is not None and not is_label_name(strings[0]):
         yield f"`{fname}` fails at every evaluation: destination label {strings[0]!r} is not a label name"
-    if fname == "label_replace" and len(strings) == 4:
+    if fname == "label_replace" and len(strings) == 4 and strings[3] is not None:
         try:
             regex.compile(strings[3])
         except regex.RegexError as exc:
-            yield f"`label_replace` fails at every evaluation: regex {strings[3]!r} is not RE2 ({exc})"
+            yield f"`label_replace` fails at every evaluation: regex {strings[3]!r} is not Go's regexp ({exc})"
     if fname == "label_join":
         for src in strings[2:]:
-            if not is_label_name(src):
+            if src is not None and not is_label_name(src):
                 yield f"`label_join` fails at every evaluation: source label {src!r} is not a label name"

@@ -21,7 +21,6 @@ SCOPE = ("group", "rule")
 _GROUP_KEYS = frozenset({"name", "interval", "rules", "limit"})
 _ALERT_KEYS = frozenset({"alert", "expr", "for", "keep_firing_for", "labels", "annotations"})
 _RECORD_KEYS = frozenset({"record", "expr", "labels"})
-_LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
@@ -82,7 +81,7 @@ def _string_map(data, field):
         yield f"`{field}` must be a map of label names to strings"
         return
     for key, value in values.items():
-        if not isinstance(key, str) or not _LABEL.fullmatch(key):
+        if not isinstance(key, str) or not promql.is_label_name(key):
             yield f"`{key}` in `{field}` is not a valid label name"
         elif field == "labels" and key == "__name__":
             yield "`__name__` cannot be set in `labels` (promtool: invalid label name)"
