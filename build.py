@@ -58,7 +58,7 @@ def cli(ctx, root, out_dir, check, strict, debug):
     if check:
         stale = False
         for directory, files in dests.items():
-            drift = write.check(directory, files)
+            drift = _run(lambda: write.check(directory, files), debug)
             for line in drift.lines():
                 click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
             if drift:
@@ -224,13 +224,15 @@ def _run(fn, debug: bool):
 
 
 def _stack_frames() -> int:
-    """How deep Python may recurse on this process's C stack (the lint and the label
-    analysis recurse over expressions: two frames or so per term of an `a or b or ...`
-    chain, so Python's default 1,000 stops at about 400 terms).
+    """How deep Python may recurse on this process's C stack.
 
-    A frame costs the C stack 0.5 to 1 KiB here (a 2,000-term chain needs more than
-    2 MiB and less than 8 MiB); 2 KiB a frame leaves room to spare, so a deeper
-    expression is a located lint error (RecursionError), never a crash.
+    The lint and the label analysis recurse over expressions, about three frames a term
+    of an `a or b or ...` chain (two Python calls and an lru_cache), so Python's default
+    of 1,000 stops at about 330 terms. A frame costs the C stack 0.5 to 1 KiB here (a
+    2,000-term chain needs more than 2 MiB and less than 8 MiB); 2 KiB a frame leaves
+    room to spare, so a deeper expression is a located lint error (RecursionError),
+    never a crash. (promql.parse bounds what reaches the parser, whose recursion in
+    Rust no Python limit covers.)
     """
     soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
     if soft == resource.RLIM_INFINITY:

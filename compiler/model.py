@@ -103,6 +103,12 @@ class Target:
     datasource: str = PROMETHEUS  # PROMETHEUS (PromQL) or LOKI (LogQL)
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        if self.datasource not in (PROMETHEUS, LOKI):
+            raise ValueError(f"Target: `datasource` must be PROMETHEUS or LOKI, not {self.datasource!r}")
+        if self.format not in ("time_series", "table", "heatmap"):
+            raise ValueError(f"Target: `format` must be time_series, table or heatmap, not {self.format!r}")
+
 
 def ref_ids(targets: Iterable[Target]) -> list[str]:
     """Each target's refId: its own, else the next unused letter A, B, ... in order."""

@@ -277,11 +277,11 @@ def check_file_names(project: Project) -> None:
         if not pattern.fullmatch(name):
             raise LoadError(f"{where}: {what} {name[:60]!r} cannot name {becomes}: use {rule}")
 
-    check(config.RULES_NAME, "config.py", "RULES_NAME", "object")
-    if project.slos:
-        check(config.SLO_RULES_NAME, "config.py", "SLO_RULES_NAME", "object")
-    if project.routing is not None:
-        check(config.ALERTMANAGER_CONFIG_NAME, "config.py", "ALERTMANAGER_CONFIG_NAME", "object")
+    settings = ["RULES_NAME"] + ["SLO_RULES_NAME"] * bool(project.slos) \
+        + ["ALERTMANAGER_CONFIG_NAME"] * (project.routing is not None)
+    for setting in settings:  # each names an object and its file
+        check(getattr(config, setting), "config.py", setting, "object")
+        check(getattr(config, setting), "config.py", setting, "file")
     for dash in project.dashboards:
         where = "config.py: SLO_DASHBOARD_UID" if project.slos and dash is project.dashboards[-1] else \
             str(project.locate(dash, f"dashboard {dash.uid[:60]!r}"))

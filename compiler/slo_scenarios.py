@@ -88,10 +88,12 @@ def _parse_series(text: str) -> tuple[str, dict[str, str]]:
         sel = promql.parse(text)
     except promql.ParseError as exc:
         raise SLOError(f"`{text}` does not parse: {exc}") from None
-    if not isinstance(sel, pp.VectorSelector):
+    name = promql.metric_name(sel) if isinstance(sel, pp.VectorSelector) else None
+    if name is None:
         raise SLOError(f"`{text}` is not a series")
-    labels = {m.name: m.value for m in sel.matchers.matchers if m.name != "__name__"}
-    return promql.metric_name(sel), labels
+    if any(m.op != pp.MatchOp.Equal for m in sel.matchers.matchers):
+        raise SLOError(f"`{text}` is not one series: give each label's value with `=`")
+    return name, {m.name: m.value for m in sel.matchers.matchers if m.name != "__name__"}
 
 
 def _series(name: str, labels: dict[str, str]) -> str:
