@@ -101,8 +101,6 @@ class ParseError(ValueError):
     pass
 
 
-# Bounded: a repeated expression is parsed once while the lint passes over it, but the
-# trees of a very large repository are not all kept (bench/run.py: peak memory).
 # promql-parser recurses on the C stack, where no Python limit applies: at 8 MiB it
 # crashed the process at about 5,000 terms of `a or b or ...`, 3,000 of right-nested
 # `a + (a + ...)` (6,000 operators and parentheses), 20,000 nested parentheses. Counting
@@ -117,6 +115,8 @@ _NESTING_BOUND = _nesting_bound()
 _NESTING = re.compile(r"\b(?:or|and|unless)\b|==|!=|>=|<=|[-+*/%^<>(]")
 
 
+# Bounded: a repeated expression is parsed once while the lint passes over it, but the
+# trees of a very large repository are not all kept (bench/run.py: peak memory).
 @lru_cache(maxsize=16384)
 def parse(expr: str) -> pp.Expr:
     """Parse once per distinct expression; raises ParseError with the parser's message."""
