@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import os
-import resource
 import sys
 import time
 
@@ -17,7 +16,7 @@ import click
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
-from compiler import lint, pipeline, write  # noqa: E402
+from compiler import lint, pipeline, promql, write  # noqa: E402
 from compiler.errors import LoadError, UsageError  # noqa: E402
 from compiler.forked import ChildFailed  # noqa: E402
 
@@ -234,10 +233,7 @@ def _stack_frames() -> int:
     never a crash. (promql.parse bounds what reaches the parser, whose recursion in
     Rust no Python limit covers.)
     """
-    soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
-    if soft == resource.RLIM_INFINITY:
-        soft = 64 << 20
-    return min(soft, 64 << 20) // 2048
+    return promql.stack_bytes() // 2048
 
 
 if __name__ == "__main__":

@@ -106,12 +106,13 @@ class ParseError(ValueError):
 # `a + (a + ...)` (6,000 operators and parentheses), 20,000 nested parentheses. Counting
 # operators and parentheses, a bound of one per 4 KiB of stack (2,048 at 8 MiB) refuses
 # an expression well before that, and no expression shorter than the bound needs counting.
-def _nesting_bound() -> int:
+def stack_bytes() -> int:
+    """This process's C stack limit, counted as at most 64 MiB (also when unlimited)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
-    return (64 << 20 if soft == resource.RLIM_INFINITY else min(soft, 64 << 20)) // 4096
+    return 64 << 20 if soft == resource.RLIM_INFINITY else min(soft, 64 << 20)
 
 
-_NESTING_BOUND = _nesting_bound()
+_NESTING_BOUND = stack_bytes() // 4096
 _NESTING = re.compile(r"\b(?:or|and|unless)\b|==|!=|>=|<=|[-+*/%^<>(]")
 
 

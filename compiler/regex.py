@@ -23,7 +23,8 @@ class RegexError(ValueError):
 
 @functools.lru_cache(maxsize=4096)
 def compile(pattern: str):
-    """The compiled matcher, or RegexError with the reason Go's regexp would refuse it.
+    """The compiled matcher (ask it with `search`: see fullmatch), or RegexError with the
+    reason Go's regexp would refuse it.
 
     Anchored as Prometheus and Alertmanager anchor it, `^(?:pattern)$`: so `x)|(y` is
     a valid matcher there (and here), meaning "starts with x or ends with y".

@@ -7,6 +7,7 @@ from lintkit import lint_alert, lint_text, project  # noqa: F401
 GOOD = [
     pytest.param('rate(codeverify_analyses_total{status="passed"}[5m]) > 1', id="a declared value"),
     pytest.param('rate(codeverify_analyses_total{status=~"pass.*"}[5m]) > 1', id="a regex matching a value"),
+    pytest.param('rate(codeverify_analyses_total{status=~"pa)|(zzz"}[5m]) > 1', id="anchored as ^(?:...)$: starts with pa"),
     pytest.param('rate(codeverify_http_requests_total{status="503"}[5m]) > 1', id="a label without declared values"),
     pytest.param('rate(codeverify_analyses_total{status!="passd"}[5m]) > 1', id="a negative matcher is not checked"),
 ]

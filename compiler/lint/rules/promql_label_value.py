@@ -36,9 +36,7 @@ def check(query, ctx):
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 yield f'`{name}{{{m.name}="{m.value}"}}` matches nothing: `{m.name}` is one of {", ".join(allowed)}{hint}'
             elif m.op == pp.MatchOp.Re:
-                try:
-                    pattern = regex.compile(m.value)
-                except regex.RegexError:
+                if not regex.valid(m.value):
                     continue  # the parser already refused it
-                if not any(pattern.fullmatch(v) for v in allowed):
+                if not any(regex.fullmatch(m.value, v) for v in allowed):
                     yield f'`{name}{{{m.name}=~"{m.value}"}}` matches none of {", ".join(allowed)}'

@@ -5,9 +5,10 @@ parses, after Grafana variables are expanded (`$__rate_interval` -> `2m`, `$var`
 a placeholder valid where it stands). Type errors count: `rate()` of an instant
 vector is rejected by Prometheus too. So does PromQL the target Prometheus
 (`config.PROMETHEUS_VERSION`) does not have yet: functions such as `sort_by_label`,
-aggregations such as `limitk`, UTF-8 names. `holt_winters` (removed in 3.0) parses. Also what parses but fails every evaluation:
-a `label_replace` regex that is not RE2 (Go's syntax: no lookarounds, no backreferences)
-and a destination or source label name that is not a label name.
+aggregations such as `limitk`, UTF-8 names. `holt_winters` (removed in 3.0) parses.
+Also what parses but fails at every evaluation: a `label_replace` regex Go's regexp
+refuses (no lookarounds, no backreferences), and a destination or source label name
+that is not a label name.
 Why: a query that does not parse shows an error panel or a rule group that fails to load;
 one that fails to evaluate leaves a rule that never fires, and promtool passes it.
 Bad:  `sum(rate(codeverify_http_requests_total[5m])`

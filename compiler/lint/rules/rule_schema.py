@@ -3,9 +3,8 @@
 What it checks: the fields of groups and rules, as promtool does: known keys only,
 a non-empty name, `alert` xor `record`, a non-empty `expr`, `for`, `keep_firing_for`
 and `interval` as Prometheus durations (`5m`, `1h30m`), `limit` an integer, labels
-and annotations as maps of valid label names to strings (`__name__` is not a
-rule label), recording rules without
-`for`/annotations and with a valid metric name.
+and annotations as maps of valid label names to strings (`__name__` is not a rule
+label), recording rules without `for`/annotations and with a valid metric name.
 Why: one bad field fails the whole rule file, and every rule in it stops evaluating.
 Bad:  `for: 5 minutes`
 Good: `for: 5m`
