@@ -114,7 +114,7 @@ def diff(ctx, base_rev, fmt, changed_only):
 def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
     """Render a PNG per dashboard, laid out as Grafana lays it out, with each panel's data."""
     from compiler import review
-    from compiler import verify as e2e
+    from compiler.proving import verify as e2e
 
     result = _built(ctx)
     uids = None
@@ -153,7 +153,7 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
 @click.pass_obj
 def verify(obj, hours):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
-    from compiler import verify as e2e
+    from compiler.proving import verify as e2e
 
     try:
         e2e.tools()

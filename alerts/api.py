@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import catalog
 import config
-from compiler import targets
+from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
 # The guide's ratio used `sum(...)` without `by`: both sides had no labels, so they
@@ -32,13 +32,13 @@ sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}}}
         Scenario(
             "fires just past 5% of 5xx responses",
             {
-                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 0),
                                method="POST", handler="/api/v1/analyses", status="200"): "0+474x20",
-                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 0),
                                method="POST", handler="/api/v1/analyses", status="500"): "0+26x20",
-                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 1),
                                method="GET", handler="/api/v1/analyses/{id}", status="200"): "0+475x20",
-                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 1),
                                method="GET", handler="/api/v1/analyses/{id}", status="503"): "0+25x20",
             },
             at="15m",
@@ -48,13 +48,13 @@ sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}}}
         Scenario(
             "stays quiet just under 5% of 5xx responses",
             {
-                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 0),
                                method="POST", handler="/api/v1/analyses", status="200"): "0+476x20",
-                targets.series("codeverify_http_requests_total", targets.api(config, 0),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 0),
                                method="POST", handler="/api/v1/analyses", status="500"): "0+24x20",
-                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 1),
                                method="GET", handler="/api/v1/analyses/{id}", status="200"): "0+475x20",
-                targets.series("codeverify_http_requests_total", targets.api(config, 1),
+                scrape.series("codeverify_http_requests_total", scrape.api(config, 1),
                                method="GET", handler="/api/v1/analyses/{id}", status="503"): "0+25x20",
             },
             at="15m",
@@ -85,8 +85,8 @@ histogram_quantile(0.95,
     scenarios=(
         Scenario(
             "fires when the p95 is just past 2s",
-            targets.histogram_buckets(
-                "codeverify_http_request_duration_seconds", targets.api(config, 0), catalog.HTTP_BUCKETS,
+            scrape.histogram_buckets(
+                "codeverify_http_request_duration_seconds", scrape.api(config, 0), catalog.HTTP_BUCKETS,
                 (0, 0, 5, 10, 20, 40, 60, 90, 94, 100, 100, 100), 20, method="POST", handler="/api/v1/analyses"),
             at="15m",
             fires=({"namespace": config.APP_NAMESPACE},),
@@ -94,8 +94,8 @@ histogram_quantile(0.95,
         ),
         Scenario(
             "stays quiet when the p95 is just under 2s",
-            targets.histogram_buckets(
-                "codeverify_http_request_duration_seconds", targets.api(config, 0), catalog.HTTP_BUCKETS,
+            scrape.histogram_buckets(
+                "codeverify_http_request_duration_seconds", scrape.api(config, 0), catalog.HTTP_BUCKETS,
                 (0, 0, 5, 10, 20, 40, 60, 90, 96, 100, 100, 100), 20, method="POST", handler="/api/v1/analyses"),
             at="15m",
         ),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import config
-from compiler import targets
+from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
 # Per pod on purpose (no aggregation): each API and worker process has its own connection
@@ -25,19 +25,19 @@ DATABASE_CONNECTION_POOL_EXHAUSTED = AlertRule(
         Scenario(
             "fires for the one pod with 4 connections left",
             {
-                targets.series("codeverify_db_pool_available", targets.api(config, 0)): "4x15",
-                targets.series("codeverify_db_pool_available", targets.api(config, 1)): "10x15",
-                targets.series("codeverify_db_pool_available", targets.worker(config, 0)): "8x15",
+                scrape.series("codeverify_db_pool_available", scrape.api(config, 0)): "4x15",
+                scrape.series("codeverify_db_pool_available", scrape.api(config, 1)): "10x15",
+                scrape.series("codeverify_db_pool_available", scrape.worker(config, 0)): "8x15",
             },
             at="10m",
-            fires=({**targets.api(config, 0)},),
+            fires=({**scrape.api(config, 0)},),
             value=4,
         ),
         Scenario(
             "stays quiet with 5 connections left",
             {
-                targets.series("codeverify_db_pool_available", targets.api(config, 0)): "5x15",
-                targets.series("codeverify_db_pool_available", targets.api(config, 1)): "10x15",
+                scrape.series("codeverify_db_pool_available", scrape.api(config, 0)): "5x15",
+                scrape.series("codeverify_db_pool_available", scrape.api(config, 1)): "10x15",
             },
             at="10m",
         ),

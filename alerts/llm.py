@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import config
-from compiler import targets
+from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
 _LLM = f"codeverify_llm_requests_total{{{config.WORKER_SELECTOR}"
@@ -39,15 +39,15 @@ sum by (namespace, provider) (increase({_LLM}}}[10m])) >= {config.LLM_MIN_REQUES
         Scenario(
             "fires for the provider just past 10% of failed requests",
             {
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="openai",
                                model="gpt-4o", status="success", error_type="none"): "0+450x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="openai",
                                model="gpt-4o", status="error", error_type="timeout"): "0+50x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 1), provider="openai",
                                model="gpt-4o", status="success", error_type="none"): "0+449x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 1), provider="openai",
                                model="gpt-4o", status="error", error_type="rate_limit"): "0+51x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="anthropic",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="anthropic",
                                model="claude-sonnet-4", status="success", error_type="none"): "0+300x30",
             },
             at="25m",
@@ -57,13 +57,13 @@ sum by (namespace, provider) (increase({_LLM}}}[10m])) >= {config.LLM_MIN_REQUES
         Scenario(
             "stays quiet just under 10% of failed requests",
             {
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="openai",
                                model="gpt-4o", status="success", error_type="none"): "0+451x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="openai",
                                model="gpt-4o", status="error", error_type="timeout"): "0+49x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 1), provider="openai",
                                model="gpt-4o", status="success", error_type="none"): "0+450x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 1), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 1), provider="openai",
                                model="gpt-4o", status="error", error_type="rate_limit"): "0+50x30",
             },
             at="25m",
@@ -71,9 +71,9 @@ sum by (namespace, provider) (increase({_LLM}}}[10m])) >= {config.LLM_MIN_REQUES
         Scenario(
             "stays quiet when too few requests were made",
             {
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="openai",
                                model="gpt-4o", status="success", error_type="none"): "0+1x30",
-                targets.series("codeverify_llm_requests_total", targets.worker(config, 0), provider="openai",
+                scrape.series("codeverify_llm_requests_total", scrape.worker(config, 0), provider="openai",
                                model="gpt-4o", status="error", error_type="timeout"): "0+1x30",
             },
             at="25m",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import config
-from compiler import targets
+from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
 # The guide's `codeverify_queue_length > 100` fires once per pod: every API and worker
@@ -24,9 +24,9 @@ QUEUE_BACKLOG = AlertRule(
         Scenario(
             "fires once when 101 jobs wait for 10 minutes",
             {
-                targets.series("codeverify_queue_length", targets.api(config, 0), queue="analysis"): "101x20",
-                targets.series("codeverify_queue_length", targets.worker(config, 0), queue="analysis"): "101x20",
-                targets.series("codeverify_queue_length", targets.worker(config, 1), queue="analysis"): "101x20",
+                scrape.series("codeverify_queue_length", scrape.api(config, 0), queue="analysis"): "101x20",
+                scrape.series("codeverify_queue_length", scrape.worker(config, 0), queue="analysis"): "101x20",
+                scrape.series("codeverify_queue_length", scrape.worker(config, 1), queue="analysis"): "101x20",
             },
             at="15m",
             fires=({"namespace": config.APP_NAMESPACE, "queue": "analysis"},),
@@ -35,8 +35,8 @@ QUEUE_BACKLOG = AlertRule(
         Scenario(
             "stays quiet at exactly 100 jobs",
             {
-                targets.series("codeverify_queue_length", targets.api(config, 0), queue="analysis"): "100x20",
-                targets.series("codeverify_queue_length", targets.worker(config, 0), queue="analysis"): "100x20",
+                scrape.series("codeverify_queue_length", scrape.api(config, 0), queue="analysis"): "100x20",
+                scrape.series("codeverify_queue_length", scrape.worker(config, 0), queue="analysis"): "100x20",
             },
             at="15m",
         ),
@@ -71,9 +71,9 @@ WORKER_DOWN = AlertRule(
         Scenario(
             "fires when one of two workers is down",
             {
-                targets.series("up", targets.worker(config, 0)): "1x15",
-                targets.series("up", targets.worker(config, 1)): "0x15",
-                targets.series("up", targets.api(config, 0)): "1x15",
+                scrape.series("up", scrape.worker(config, 0)): "1x15",
+                scrape.series("up", scrape.worker(config, 1)): "0x15",
+                scrape.series("up", scrape.api(config, 0)): "1x15",
             },
             at="10m",
             fires=({"namespace": config.APP_NAMESPACE},),
@@ -82,15 +82,15 @@ WORKER_DOWN = AlertRule(
         Scenario(
             "stays quiet with two workers up",
             {
-                targets.series("up", targets.worker(config, 0)): "1x15",
-                targets.series("up", targets.worker(config, 1)): "1x15",
-                targets.series("up", targets.api(config, 0)): "1x15",
+                scrape.series("up", scrape.worker(config, 0)): "1x15",
+                scrape.series("up", scrape.worker(config, 1)): "1x15",
+                scrape.series("up", scrape.api(config, 0)): "1x15",
             },
             at="10m",
         ),
         Scenario(
             "fires when no worker target exists at all",
-            {targets.series("up", targets.api(config, 0)): "1x15"},
+            {scrape.series("up", scrape.api(config, 0)): "1x15"},
             at="10m",
             fires=({"namespace": config.APP_NAMESPACE},),
             value=0,
@@ -121,10 +121,10 @@ sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1
         Scenario(
             "fires just past 10% of failed analyses",
             {
-                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="passed"): "0+450x40",
-                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="failed"): "0+50x40",
-                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="passed"): "0+449x40",
-                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="failed"): "0+51x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 0), status="passed"): "0+450x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 0), status="failed"): "0+50x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 1), status="passed"): "0+449x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 1), status="failed"): "0+51x40",
             },
             at="30m",
             fires=({"namespace": config.APP_NAMESPACE},),
@@ -133,10 +133,10 @@ sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1
         Scenario(
             "stays quiet just under 10% of failed analyses",
             {
-                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="passed"): "0+451x40",
-                targets.series("codeverify_analyses_total", targets.worker(config, 0), status="failed"): "0+49x40",
-                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="passed"): "0+450x40",
-                targets.series("codeverify_analyses_total", targets.worker(config, 1), status="failed"): "0+50x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 0), status="passed"): "0+451x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 0), status="failed"): "0+49x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 1), status="passed"): "0+450x40",
+                scrape.series("codeverify_analyses_total", scrape.worker(config, 1), status="failed"): "0+50x40",
             },
             at="30m",
         ),

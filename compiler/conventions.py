@@ -21,7 +21,7 @@ CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
 PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
 PERIOD_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 # Ours, not Sloth's: the 5m numerator and denominator, from which the period SLI is an
-# event-weighted ratio (see compiler/slo_rules.py).
+# event-weighted ratio (see compiler/slo/rules.py).
 BAD_EVENTS = "slo:sli_bad_events:rate5m"
 TOTAL_EVENTS = "slo:sli_total_events:rate5m"
 BASE_WINDOW = "5m"

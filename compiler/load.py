@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .errors import LoadError
 from .location import Location, relpath
-from .metrics import Catalog
+from .catalog import Catalog
 from .model import SLO, BurnRateWindow, Dashboard, Metric, MetricSource, RuleGroup
 from .routing import Routing, undefined_receivers
 from .typecheck import problem

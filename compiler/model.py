@@ -229,10 +229,10 @@ class Dashboard:
 @dataclass(frozen=True)
 @checked
 class Scenario:
-    """A promtool test scenario for an alert, compiled by compiler/scenarios.py.
+    """A promtool test scenario for an alert, compiled by compiler/proving/scenarios.py.
 
     `series` maps a series selector (`metric{label="v"}`, with the target labels the
-    scrape attaches: see compiler/targets.py) to a promtool values expression
+    scrape attaches: see compiler/proving/scrape.py) to a promtool values expression
     (`0+10x20`), sampled every `interval`. `fires` lists the expression's output
     labels of each alert expected to fire at `at`; the rule's own labels (severity)
     are added. An empty tuple means the alert must stay quiet at `at`.
@@ -240,7 +240,7 @@ class Scenario:
     The expected annotations are the rule's annotation templates rendered with each
     alert's labels and `value`, the `$value` expected at `at` (one float for every
     alert, or one per `fires` entry). Choose data that make the value exact. Where
-    a template uses more than compiler/scenarios.py renders, state `annotations`.
+    a template uses more than compiler/proving/scenarios.py renders, state `annotations`.
     `check_annotations=False` checks only which alerts fire (their `ALERTS` series):
     for generated alerts whose annotations hold numbers that depend on rate
     extrapolation (SLO burn rates), tested exactly elsewhere.

@@ -9,7 +9,10 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from . import forked, lint, promql, scenarios, slo_dashboard, slo_rules, slo_scenarios
+from . import forked, lint, promql
+from .proving import scenarios, slo_scenarios
+from .slo import dashboard as slo_dashboard
+from .slo import rules as slo_rules
 from .emit import alertmanager, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding

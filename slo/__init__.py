@@ -1,6 +1,6 @@
 """CodeVerify's SLOs, one per module, in the order they are emitted and shown.
 
-Each compiles (compiler/slo_rules.py) into a rule group of recording rules and a page
+Each compiles (compiler/slo/rules.py) into a rule group of recording rules and a page
 and a ticket burn-rate alert, and into a row of the SLO dashboard.
 """
 from __future__ import annotations

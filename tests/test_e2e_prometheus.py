@@ -18,7 +18,8 @@ import yaml
 from click.testing import CliRunner
 
 import build
-from compiler import pipeline, simulate, verify
+from compiler import pipeline
+from compiler.proving import simulate, verify
 from compiler.load import load
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
 from conftest import ROOT

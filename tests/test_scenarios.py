@@ -10,7 +10,8 @@ from dataclasses import replace
 import pytest
 import yaml
 
-from compiler import pipeline, scenarios, targets
+from compiler import pipeline
+from compiler.proving import scenarios, scrape
 from compiler.load import load
 from compiler.model import AlertRule, RuleGroup, Scenario
 from conftest import ROOT
@@ -134,14 +135,14 @@ def _cfg():
 @pytest.mark.parametrize(
     "series, problem",
     [
-        pytest.param(targets.series("up", targets.worker(_cfg(), 0)), None, id="a worker's up is fine"),
-        pytest.param(targets.series("codeverify_queue_length", targets.api(_cfg(), 1), queue="analysis"), None,
+        pytest.param(scrape.series("up", scrape.worker(_cfg(), 0)), None, id="a worker's up is fine"),
+        pytest.param(scrape.series("codeverify_queue_length", scrape.api(_cfg(), 1), queue="analysis"), None,
                      id="a CodeVerify series with every target label is fine"),
         pytest.param('up{app="codeverify-worker", namespace="codeverify"}', "lacks the target labels",
                      id="an up series without job and instance is reported"),
         pytest.param('codeverify_queue_length{queue="analysis"}', "lacks the target labels",
                      id="a series without its target labels is reported"),
-        pytest.param(targets.series("codeverify_queue_length", targets.api(_cfg(), 0), queue="a", endpoint_="x"),
+        pytest.param(scrape.series("codeverify_queue_length", scrape.api(_cfg(), 0), queue="a", endpoint_="x"),
                      "neither the metric nor its source", id="an unknown label is reported"),
         pytest.param('codeverify_queue_lenght{queue="a"}', "not a series of the catalog", id="a typo is reported"),
         pytest.param('codeverify_http_request_duration_seconds{le="1.0"}', "not a series of the catalog",

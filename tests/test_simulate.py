@@ -9,9 +9,9 @@ from collections import defaultdict
 import pytest
 
 from compiler import conventions as cv
-from compiler import scenarios, simulate, targets
+from compiler.proving import scenarios, scrape, simulate
 from compiler.load import load
-from compiler.metrics import Catalog
+from compiler.catalog import Catalog
 from compiler.model import COUNTER, GAUGE, HISTOGRAM, Metric
 from conftest import ROOT
 
@@ -67,7 +67,7 @@ def test_every_catalog_metric_has_series(project, healthy):
 
 
 def test_every_series_carries_its_sources_target_labels(project, healthy):
-    problems = {scenarios.series_problem(targets.selector(name, dict(labels)), project.catalog)
+    problems = {scenarios.series_problem(scrape.selector(name, dict(labels)), project.catalog)
                 for name, labels in healthy}
     assert problems == {None}
 
@@ -190,7 +190,7 @@ def test_a_metric_without_profile_still_gets_series(project, extra, label, value
     series = parse(simulate.generate(catalog, project.config, START, START + 120, STEP))
     mine = [(n, dict(labels)) for n, labels in series if n.startswith(extra.name)]
     assert {labels[label] for _, labels in mine if label in labels} == values
-    assert {scenarios.series_problem(targets.selector(n, labels), catalog) for n, labels in mine} == {None}, \
+    assert {scenarios.series_problem(scrape.selector(n, labels), catalog) for n, labels in mine} == {None}, \
         "every series carries its source's target labels"
 
 

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from compiler import conventions as cv
-from compiler import pipeline, promql, slo_dashboard
+from compiler import pipeline, promql
+from compiler.slo import dashboard as slo_dashboard
 from compiler.emit.grafana import dashboard_json
 from compiler.load import load
 from conftest import ROOT

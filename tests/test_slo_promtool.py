@@ -1,6 +1,6 @@
 """The SLO rules in out/prometheus/ behave as promised, under the real promtool.
 
-The scenarios come from compiler/slo_scenarios.py (generated from the SLO objects, with
+The scenarios come from compiler/proving/slo_scenarios.py (generated from the SLO objects, with
 input series as the Python client exposes them); tests/slo_promtool.py writes them as
 promtool test files into a temp dir. Each scenario is one promtool test per SLO file.
 """
@@ -13,7 +13,9 @@ import pytest
 
 import slo_promtool
 from compiler import conventions as cv
-from compiler import pipeline, slo_rules, slo_scenarios
+from compiler import pipeline
+from compiler.proving import slo_scenarios
+from compiler.slo import rules as slo_rules
 from compiler.emit import rules as emit_rules
 from compiler.load import load
 from compiler.write import to_yaml

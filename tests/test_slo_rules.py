@@ -13,7 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.utils import floatToGoString
 
 from compiler import conventions as cv
-from compiler import pipeline, promql, slo_rules, slo_scenarios
+from compiler import pipeline, promql
+from compiler.proving import slo_scenarios
+from compiler.slo import rules as slo_rules
 from compiler.errors import LoadError
 from compiler.load import load
 from compiler.model import SLO, AlertRule, RatioSLI, RecordingRule

@@ -2,7 +2,7 @@
 
 1. Every alert scenario runs under `promtool test rules` (one file per scenario, so
    each gets its own pass/fail).
-2. A few hours of compiler/simulate.py data are backfilled with promtool, and
+2. A few hours of compiler/proving/simulate.py data are backfilled with promtool, and
    Debian's `prometheus` is started on them with the emitted rule files.
 3. Every dashboard target runs as Grafana would run it (variables expanded for the
    range and step) and must return series; every rule expression must run; each
@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from . import pipeline, promql, scenarios, simulate
-from .model import AlertRule, RecordingRule, ref_ids
+from .. import pipeline, promql
+from . import scenarios, simulate
+from ..model import AlertRule, RecordingRule, ref_ids
 
 PACKAGE_HINT = "install Debian's `prometheus` package (`apt-get install prometheus`)"
 READY_TIMEOUT = 30.0

@@ -21,10 +21,10 @@ from fractions import Fraction
 
 import promql_parser as pp
 
-from . import conventions as cv
-from . import promql
-from .model import SLO, AlertRule, LatencySLI, RatioSLI, RuleGroup, Scenario
-from .slo_rules import SLOError, error_budget, factor
+from .. import conventions as cv
+from .. import promql
+from ..model import SLO, AlertRule, LatencySLI, RatioSLI, RuleGroup, Scenario
+from ..slo.rules import SLOError, error_budget, factor
 
 INTERVAL = "1m"
 

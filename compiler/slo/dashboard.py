@@ -1,6 +1,6 @@
 """The SLO dashboard, generated from the SLO objects: one row per SLO, so a new SLO needs no dashboard code.
 
-Every query reads the recording rules of compiler/slo_rules.py, never raw series:
+Every query reads the recording rules of compiler/slo/rules.py, never raw series:
 the guide's error-budget query, `rate(...[30d])` over every raw series at each
 refresh, becomes a read of one recorded series per SLO. Panels carry their SLO's
 `src`, so lint findings point at `slo/<name>.py`.
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
-from . import conventions as cv
-from .model import SLO, Dashboard, Link, Panel, Row, Source, Target, Threshold, Variable
-from .slo_rules import factor, period
+from .. import conventions as cv
+from ..model import SLO, Dashboard, Link, Panel, Row, Source, Target, Threshold, Variable
+from .rules import factor, period
 
 # Grafana unit ids.
 _PERCENT_UNIT = "percentunit"

@@ -2,8 +2,8 @@
 
 `generate(catalog, config, start, end, step, knobs)` returns text that
 `promtool tsdb create-blocks-from openmetrics` backfills into a Prometheus data
-directory (compiler/verify.py does that and starts a server on it). The series carry
-the target labels of their source (compiler/targets.py): API and worker pods,
+directory (compiler/proving/verify.py does that and starts a server on it). The series carry
+the target labels of their source (compiler/proving/scrape.py): API and worker pods,
 kubelet cAdvisor, kube-state-metrics, the PostgreSQL and Redis exporters, and `up`
 for every target. Counters only grow, gauges wander, histogram buckets are
 cumulative with `_count` equal to the `+Inf` bucket and `_sum` equal to `_count`
@@ -21,9 +21,9 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from . import conventions as cv
-from . import targets
-from .model import COUNTER, GAUGE, HISTOGRAM, Metric
+from .. import conventions as cv
+from . import scrape
+from ..model import COUNTER, GAUGE, HISTOGRAM, Metric
 
 MIB = 1024 * 1024
 
@@ -74,8 +74,8 @@ class _World:
         down_from = knobs.worker_pods - knobs.workers_down
         self.workers = [self._cv(config.WORKER_APP, i, i < down_from) for i in range(knobs.worker_pods)]
         ns = config.APP_NAMESPACE
-        self.postgres = targets.exporter(config, "postgresql", 9187)
-        self.redis = targets.exporter(config, "redis", 9121)
+        self.postgres = scrape.exporter(config, "postgresql", 9187)
+        self.redis = scrape.exporter(config, "redis", 9121)
         self.pods = self.api + self.workers + [
             Pod("postgresql", "codeverify-postgresql-0", ns, 0, ("postgresql", "metrics"), None),
             Pod("redis", "codeverify-redis-0", ns, 1, ("redis", "metrics"), None),
@@ -83,7 +83,7 @@ class _World:
         self.nodes = 2
 
     def _cv(self, app: str, i: int, up: bool) -> Pod:
-        labels = targets.codeverify(self.config, app, i)
+        labels = scrape.codeverify(self.config, app, i)
         return Pod(labels["container"], labels["pod"], labels["namespace"], i % 2, (labels["container"],), labels, up)
 
     def scraped(self, *apps: str) -> list[dict[str, str]]:
@@ -92,8 +92,8 @@ class _World:
 
     def up_series(self) -> list[tuple[dict[str, str], float]]:
         out = [(p.target, 1.0 if p.up else 0.0) for p in self.api + self.workers]
-        out += [({**targets.cadvisor(n), "namespace": "kube-system"}, 1.0) for n in range(self.nodes)]
-        out.append(({**targets.kube_state_metrics(self.config.NAMESPACE, "prometheus-kube-state-metrics-0",
+        out += [({**scrape.cadvisor(n), "namespace": "kube-system"}, 1.0) for n in range(self.nodes)]
+        out.append(({**scrape.kube_state_metrics(self.config.NAMESPACE, "prometheus-kube-state-metrics-0",
                                                   "kube-state-metrics")}, 1.0))
         out += [(self.postgres, 1.0), (self.redis, 1.0)]
         return out
@@ -258,7 +258,7 @@ def _cadvisor(kind: str) -> Callable[[_World, Metric], list[Stream]]:
     def make(w: _World, m: Metric) -> list[Stream]:
         out = []
         for pod, c, (cpu, mem, _, limit) in _containers(w, pod_level=True):
-            labels = targets.cadvisor_container(pod.node, pod.namespace, pod.name, c)
+            labels = scrape.cadvisor_container(pod.node, pod.namespace, pod.name, c)
             if kind == "cpu":
                 out.append(Stream({**labels, "cpu": "total"}, cpu))
             elif kind == "memory":
@@ -273,8 +273,8 @@ def _ksm(kind: str) -> Callable[[_World, Metric], list[Stream]]:
     def make(w: _World, m: Metric) -> list[Stream]:
         out = []
         for pod, c, (_, _, cpu_limit, mem_limit) in _containers(w, pod_level=False):
-            labels = {**targets.kube_state_metrics(pod.namespace, pod.name, c),
-                      "uid": f"{targets.hash_str(pod.name) % 10**12:012d}"}
+            labels = {**scrape.kube_state_metrics(pod.namespace, pod.name, c),
+                      "uid": f"{scrape.hash_str(pod.name) % 10**12:012d}"}
             if kind == "restarts":
                 # One restart every few hours per container keeps the restarts panel honest.
                 out.append(Stream(labels, 1 / 7200, integral=True))
@@ -352,8 +352,8 @@ def _generic(w: _World, m: Metric) -> list[Stream]:
     """A metric without a profile: one stream per enumerated label combination, per target of its source."""
     first = w.pods[0]
     by_source = {  # catalog source name -> the targets that expose it
-        "cadvisor": [targets.cadvisor_container(first.node, first.namespace, first.name, first.containers[0])],
-        "kube-state-metrics": [targets.kube_state_metrics(first.namespace, first.name, first.containers[0])],
+        "cadvisor": [scrape.cadvisor_container(first.node, first.namespace, first.name, first.containers[0])],
+        "kube-state-metrics": [scrape.kube_state_metrics(first.namespace, first.name, first.containers[0])],
         "postgres-exporter": [w.postgres],
         "redis-exporter": [w.redis],
         "prometheus": [labels for labels, _ in w.up_series()],
@@ -394,7 +394,7 @@ def _family_lines(m: Metric, streams: list[Stream], times: list[int], step: int)
     for s in streams:
         lines: list[str] = []
         if not s.phase:
-            s.phase = (targets.hash_str(_sel(m.name, s.labels)) % 6283) / 1000
+            s.phase = (scrape.hash_str(_sel(m.name, s.labels)) % 6283) / 1000
         if m.type == GAUGE:
             yield from (f"{_sel(m.name, s.labels)} {_gauge(s, t)} {t}" for t in times)
             continue
@@ -424,7 +424,7 @@ def _family_lines(m: Metric, streams: list[Stream], times: list[int], step: int)
 
 
 def _sel(name: str, labels: dict[str, str]) -> str:
-    return targets.selector(name, labels, sep=",")  # OpenMetrics allows no space after the comma
+    return scrape.selector(name, labels, sep=",")  # OpenMetrics allows no space after the comma
 
 
 def _gauge(s: Stream, t: int) -> str:

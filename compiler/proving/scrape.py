@@ -1,6 +1,6 @@
 """The target labels each scrape attaches to a series, per catalog source.
 
-Alert scenarios (alerts/*.py) and the simulator (compiler/simulate.py) both build
+Alert scenarios (alerts/*.py) and the simulator (compiler/proving/simulate.py) both build
 their series from these, so that a rule is tested with the labels Prometheus really
 stores: prometheus-operator gives every ServiceMonitor target job (the Service
 name), instance (pod IP and port), namespace, service, endpoint (the port *name*),
@@ -10,7 +10,7 @@ plausible kube-prometheus-stack / Bitnami chart defaults; no query depends on th
 """
 from __future__ import annotations
 
-from .conventions import le
+from ..conventions import le
 
 # ReplicaSet pod-name suffixes, so that pod names look like the real thing.
 _SUFFIXES = ("7xk2p", "b9q4m", "c3n8d", "f5t1w", "h2r6z", "k8v3j", "m4p9s", "q6w2e")

@@ -27,8 +27,8 @@ Every generated rule carries the SLO's `src`, so lint findings point at `slo/<na
 """
 from __future__ import annotations
 
-from . import conventions as cv
-from .model import SLO, AlertRule, BurnRateWindow, LatencySLI, RatioSLI, RecordingRule, RuleGroup
+from .. import conventions as cv
+from ..model import SLO, AlertRule, BurnRateWindow, LatencySLI, RatioSLI, RecordingRule, RuleGroup
 
 
 class SLOError(ValueError):

@@ -14,10 +14,10 @@ import math
 import re
 from decimal import Decimal
 
-from . import promql
-from .emit import rules as emit_rules
-from .lint.finding import ERROR, Finding
-from .model import AlertRule, Scenario
+from .. import promql
+from ..emit import rules as emit_rules
+from ..lint.finding import ERROR, Finding
+from ..model import AlertRule, Scenario
 
 # --- Go template subset ---------------------------------------------------------------
 
@@ -319,7 +319,7 @@ def series_problem(selector: str, catalog) -> str | None:
     missing = sorted(required - labels)
     if missing:
         return (f"series `{name}` lacks the target labels {_names(missing)} that every series of "
-                f"source `{source.name}` carries (compiler/targets.py builds them)")
+                f"source `{source.name}` carries (compiler/proving/scrape.py builds them)")
     return None
 
 
