@@ -18,13 +18,15 @@ import re
 from typing import Iterator
 
 import orjson
+import promql_parser as pp
 
 from ..errors import UsageError
 from ..location import Location
 from ..model import fill_ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
-from . import Context, Subject, run_split, suppressions, views, yamldoc
-from .finding import ERROR, WARNING, Finding
+from .. import promql
+from . import Context, Subject, known, run_split, suppressions, views, yamldoc
+from .finding import ERROR, NOTE, WARNING, Finding
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 READ, PARSE, SHAPE = "input/read", "input/parse", "input/unknown"
@@ -55,21 +57,55 @@ def files(paths) -> list[str]:
     return out
 
 
-def lint_files(project, paths, rules=None) -> list[Finding]:
-    """Findings for the files under `paths`, checked against `project`'s catalog and config."""
+def lint_files(project, paths, rules=None, catalog_strict: bool = False) -> list[Finding]:
+    """Findings for the files under `paths`, checked against `project`'s catalog and config.
+
+    Without `catalog_strict` the catalog judges only what it knows (labels.Known): names
+    outside its namespace are counted in one note instead of being errors.
+    """
     catalog = project.catalog.copy()
     catalog.add_recorded(r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record"))
     findings: list[Finding] = []
     subjects: list[Subject] = []
+    recorded: list = []
     for path in files(paths):
         reader = _File(path)
         reader.read()
         findings.extend(reader.findings)
         subjects.extend(reader.subjects)
-        catalog.add_recorded(reader.recorded)
-    ctx = Context(project, catalog, project.config)
+        catalog.add_recorded(name for name, _, _ in reader.recorded)
+        recorded.extend(reader.recorded)
+    ctx = Context(project, catalog, project.config,
+                  known(project, catalog, project.config, strict=catalog_strict, recorded=recorded))
+    if not catalog_strict:
+        findings.extend(_unchecked_note(subjects, ctx))
     kwargs = {"rules": rules} if rules is not None else {}
     return sorted(findings + run_split(project, subjects, ctx=ctx, **kwargs), key=Finding.sort_key)
+
+
+UNCHECKED_RULE = "promql/unknown-metric"
+
+
+def _unchecked_note(subjects, ctx) -> list[Finding]:
+    """One note: how many metric names the catalog could not judge, and where the first is."""
+    unchecked: dict[str, Location] = {}
+    for subject in subjects:
+        if subject.scope != "query" or subject.obj.ast is None:
+            continue
+        for node in subject.obj.nodes:
+            if isinstance(node, pp.VectorSelector):
+                name = promql.metric_name(node)
+                if name is not None and name not in unchecked and ctx.catalog.lookup(name) is None \
+                        and not ctx.known.checks(name):
+                    unchecked[name] = subject.location
+    if not unchecked:
+        return []
+    first = min(unchecked.values(), key=lambda loc: (loc.file, loc.line or 0))
+    examples = ", ".join(f"`{n}`" for n in sorted(unchecked)[:3])
+    n = len(unchecked)
+    return [Finding(Location(first.file), UNCHECKED_RULE, NOTE,
+                    f"{n} metric name{'s' * (n != 1)} outside the catalog not checked ({examples}{', ...' if n > 3 else ''}): "
+                    "the catalog describes CodeVerify's metrics; `--catalog-strict` reports every unknown name")]
 
 
 def display(path: str) -> str:
@@ -215,7 +251,9 @@ class _File:
                 if isinstance(expr, str) and expr.strip():
                     view.query = Query(loc, expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
                 if kind == views.RECORD and isinstance(name, str):
-                    self.recorded.append(name)
+                    labels = rule.get("labels")
+                    self.recorded.append((name, expr if isinstance(expr, str) else "",
+                                          labels if isinstance(labels, dict) else {}))
                 gview.rules.append(view)
                 ruleset.append((view, loc))
                 subjects = [Subject("rule", view, loc, ignore)]

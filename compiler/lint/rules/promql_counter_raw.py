@@ -24,7 +24,7 @@ _EXEMPT_AGGS = frozenset({"count", "group", "count_values"})
 
 def check(query, ctx):
     found: list = []
-    _walk(query.ast, ctx.catalog, found)
+    _walk(query.ast, ctx.known, found)
     for name in dict.fromkeys(found):
         yield (f"counter `{name}` is used raw: its value is a total since the process started "
                f"and resets on restart; use rate({name}[...]) or increase({name}[...])")

@@ -27,7 +27,7 @@ _PASS = frozenset({"label_replace", "label_join", "clamp_min", "clamp_max", "cla
 def check(query, ctx):
     for node in query.nodes:
         if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and len(node.args) == 2:
-            yield from _buckets(node.args[1], ctx.catalog, rated=False, dropped=None)
+            yield from _buckets(node.args[1], ctx.known, rated=False, dropped=None)
 
 
 def _buckets(node, catalog, rated, dropped):

@@ -26,14 +26,14 @@ _LEGEND = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
 
 
 def check(query, ctx):
-    catalog = ctx.catalog
+    catalog = ctx.known
     for node in query.nodes:
         if isinstance(node, pp.VectorSelector):
             yield from _matchers(node, catalog)
         elif isinstance(node, pp.AggregateExpr):
             mod = node.modifier
             if mod is not None and mod.type == a.By:
-                have = a.labels(node.expr, catalog)
+                have = a.labels(node.expr, catalog).may
                 if have is not None:
                     for label in mod.labels:
                         if label not in have:
@@ -43,7 +43,7 @@ def check(query, ctx):
             yield from _matching(node, catalog)
     legend = query.legend
     if legend and "{{" in legend:
-        have = a.labels(query.ast, catalog)
+        have = a.labels(query.ast, catalog).may
         if have is not None:
             for label in dict.fromkeys(_LEGEND.findall(legend)):
                 if label not in have:
@@ -75,7 +75,7 @@ def _matchers(sel, catalog):
 def _matching(node, catalog):
     mod = node.modifier
     names = list(mod.matching.labels) if mod.matching is not None and mod.matching.type == a.On else []
-    sides = (("left", a.labels(node.lhs, catalog)), ("right", a.labels(node.rhs, catalog)))
+    sides = (("left", a.labels(node.lhs, catalog).may), ("right", a.labels(node.rhs, catalog).may))
     for label in names:
         for side, have in sides:
             if have is not None and label not in have:
