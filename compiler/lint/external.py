@@ -308,12 +308,10 @@ class _File:
         plugin_of = {v.name: v.query for v in variables if v.kind == "datasource"}
         dview = views.DashboardView(str(uid), str(d.get("title", "")), variables)
         children: list[Subject] = []
-        for panel, parent in _panels(d):
+        for panel, parent, grid in _panels(d):
             title = panel.get("title") or f"#{panel.get('id', '?')}"
             kind = str(panel.get("type", ""))
             ploc = Location(self.name, line(panel), dloc.path + (f"panel '{title}'",))
-            grid = panel.get("gridPos")
-            grid = tuple(grid.get(k) for k in ("x", "y", "w", "h")) if isinstance(grid, dict) else None
             pview = views.PanelView(str(title), kind, _unit(panel, kind), id=panel.get("id"), grid=grid,
                                     width=grid[2] if grid else None, datasource=panel.get("datasource"),
                                     parent=parent)
@@ -341,20 +339,65 @@ def _is_dashboard(d: dict) -> bool:
     return isinstance(d.get("panels"), list) or isinstance(d.get("rows"), list)
 
 
-def _panels(d: dict) -> Iterator[tuple[dict, object]]:
-    """Every panel with the id of the collapsed row holding it (None at the top level)."""
-    for panel in d.get("panels") or ():
+def _panels(d: dict) -> Iterator[tuple[dict, object, tuple | None]]:
+    """Every panel, the collapsed row holding it (None at the top level), and its (x, y, w, h)."""
+    panels = d.get("panels") if isinstance(d.get("panels"), list) else ()
+    for i, panel in enumerate(panels):
         if isinstance(panel, dict):
-            yield panel, None
+            yield panel, None, _grid(panel)
             if isinstance(panel.get("panels"), list):
                 for child in panel["panels"]:
                     if isinstance(child, dict):
-                        yield child, ("row", panel.get("id"))
-    for i, row in enumerate(d.get("rows") or ()):  # the pre-5.0 model: rows of panels, no gridPos
-        if isinstance(row, dict) and isinstance(row.get("panels"), list):
-            for panel in row["panels"]:
-                if isinstance(panel, dict):
-                    yield panel, ("legacy-row", i)
+                        # By position: two rows sharing an id (itself a finding) are still two rows.
+                        yield child, ("row", i), _grid(child)
+    if not panels and isinstance(d.get("rows"), list):
+        yield from _legacy_rows(d["rows"])
+
+
+def _grid(panel: dict) -> tuple | None:
+    grid = panel.get("gridPos")
+    return tuple(grid.get(k) for k in ("x", "y", "w", "h")) if isinstance(grid, dict) else None
+
+
+# Grafana's DashboardMigrator (schemaVersion 16, upgradeToGridLayout) turns the pre-5.0
+# `rows` of `span`s into the grid: a span is 2 of 24 columns (default span 4), heights in
+# pixels become cells of 38 px (default row height 250 px), each row starts below the
+# previous one, and its panels flow left to right, wrapping when the next one does not fit.
+_CELL_PX, _ROW_PX, _SPAN, _COLUMNS = 38, 250, 4, 24
+
+
+def _cells(height) -> int:
+    if isinstance(height, str):
+        digits = height.strip().removesuffix("px").strip()
+        height = int(digits) if digits.isdigit() else _ROW_PX
+    if isinstance(height, bool) or not isinstance(height, (int, float)) or height <= 0:
+        height = _ROW_PX
+    return max(1, -(-int(height) // _CELL_PX))
+
+
+def _legacy_rows(rows: list) -> Iterator[tuple[dict, object, tuple]]:
+    y = 0
+    show_rows = len(rows) > 1 or any(isinstance(r, dict) and r.get("showTitle") for r in rows)
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("panels"), list):
+            continue
+        row_h = _cells(row.get("height"))
+        if show_rows:
+            y += 1  # the row header Grafana inserts
+        x, line_h, top = 0, 0, y
+        for panel in row["panels"]:
+            if not isinstance(panel, dict):
+                continue
+            span = panel.get("span") or _SPAN
+            width = int(span) * 2 if isinstance(span, (int, float)) and not isinstance(span, bool) else span
+            h = _cells(panel["height"]) if panel.get("height") else row_h
+            if isinstance(width, int) and x + width > _COLUMNS and x > 0:
+                top, x, line_h = top + max(line_h, row_h), 0, 0  # wraps to a new line
+            yield panel, ("legacy-row", i), (x, top, width, h)
+            x += width if isinstance(width, int) else 0
+            line_h = max(line_h, h)
+        collapsed = row.get("collapse") is True
+        y = y if collapsed else max(top + max(line_h, row_h), y + row_h)
 
 
 def _unit(panel: dict, kind: str):
