@@ -68,6 +68,7 @@ def lint_files(project, paths, rules=None, catalog_strict: bool = False) -> list
     findings: list[Finding] = []
     subjects: list[Subject] = []
     recorded: list = []
+    _sidecars.clear()  # read afresh on every run (a long-lived caller may have edited them)
     for path in files(paths):
         reader = _File(path)
         reader.read()
@@ -315,7 +316,8 @@ class _File:
             pview = views.PanelView(str(title), kind, _unit(panel, kind), id=panel.get("id"), grid=grid,
                                     width=grid[2] if grid else None, datasource=panel.get("datasource"),
                                     parent=parent)
-            children.append(Subject("panel", pview, ploc))
+            pignore: dict = {}
+            children.append(Subject("panel", pview, ploc, pignore))
             targets = panel.get("targets")
             targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
             refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
@@ -328,11 +330,34 @@ class _File:
                 pview.targets.append(tview)
                 if isinstance(expr, str) and expr.strip() and _is_prometheus(ds, plugin_of):
                     tloc = ploc.child(f"target {ref}", line(t))
-                    tview.query = Query(tloc, expr, PANEL, {}, tview, legend=tview.legend)
-                    children.append(Subject("query", tview.query, tloc))
+                    tview.query = Query(tloc, expr, PANEL, pignore, tview, legend=tview.legend)
+                    children.append(Subject("query", tview.query, tloc, pignore))
             dview.panels.append(pview)
-        self.subjects.append(Subject("dashboard", dview, dloc))
+        dsubject = Subject("dashboard", dview, dloc, {})
+        self.subjects.append(dsubject)
         self.subjects.extend(children)
+        self.sidecar(dsubject, children)
+
+    def sidecar(self, dsubject: Subject, children: list[Subject]) -> None:
+        """Suppressions for this dashboard from the `.lint` file next to it (dashboards take no comments)."""
+        table = _sidecar(os.path.dirname(os.path.abspath(self.path)))
+        if table.error is not None:
+            if table.error not in self.findings:
+                self.findings.append(table.error)
+            return
+        dash = dsubject.obj
+        for sup, entries in table.exclusions:
+            for entry in entries:
+                if entry.get("dashboard") not in (None, dash.uid, dash.title):
+                    continue
+                wanted = entry.get("panel")
+                if wanted is None:
+                    for subject in [dsubject] + children:
+                        subject.ignore.setdefault(sup.rule, sup)
+                else:
+                    for subject in children:
+                        if subject.scope == "panel" and subject.obj.title == wanted:
+                            subject.ignore.setdefault(sup.rule, sup)  # its queries share the dict
 
 
 def _is_dashboard(d: dict) -> bool:
@@ -428,3 +453,63 @@ def _is_prometheus(ds, plugin_of: dict) -> bool:
             return plugin_of[name] in ("prometheus", "", None)
         return "loki" not in ds.lower() and "elasticsearch" not in ds.lower()
     return True
+
+
+# --- `.lint` sidecar files: suppressions for the dashboards of a directory -----------------
+
+SIDECAR = ".lint"
+
+
+class _Sidecar:
+    def __init__(self, exclusions=(), error: Finding | None = None):
+        self.exclusions = list(exclusions)  # [(Suppression, [entry])]
+        self.error = error
+
+
+_sidecars: dict[str, _Sidecar] = {}
+
+
+def _sidecar(directory: str) -> _Sidecar:
+    """The `.lint` of a directory, as grafana/dashboard-linter reads it:
+
+        exclusions:
+          dashboard/units:
+            reason: the vendor's panels show counts
+            entries:            # optional; none: every dashboard of the directory
+              - dashboard: uid or title
+                panel: panel title   # optional; none: the whole dashboard
+    """
+    if directory in _sidecars:
+        return _sidecars[directory]
+    path = os.path.join(directory, SIDECAR)
+    table = _Sidecar()
+    if os.path.isfile(path):
+        name = display(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                docs = yamldoc.load_all(fh.read())
+        except (OSError, UnicodeDecodeError, yamldoc.Error) as exc:
+            table = _Sidecar(error=Finding(Location(name), PARSE, ERROR, f"cannot read the lint sidecar: {exc}".splitlines()[0]))
+        else:
+            table = _read_sidecar(docs[0] if docs else None, name)
+    _sidecars[directory] = table
+    return table
+
+
+def _read_sidecar(doc, name: str) -> _Sidecar:
+    shape = "a .lint file maps `exclusions` to {rule id: {reason, entries: [{dashboard, panel}]}}"
+    exclusions = doc.get("exclusions") if isinstance(doc, dict) else None
+    if not isinstance(exclusions, dict):
+        return _Sidecar(error=Finding(Location(name, getattr(doc, "line", None)), PARSE, ERROR, shape))
+    out = []
+    for rule, spec in exclusions.items():
+        spec = spec if isinstance(spec, dict) else {}
+        entries = spec.get("entries")
+        if entries is None:
+            entries = [{}]
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            return _Sidecar(error=Finding(Location(name, getattr(spec, "line", None)), PARSE, ERROR, shape))
+        loc = Location(name, getattr(spec, "line", None), (f"exclusion '{rule}'",))
+        (sup,) = suppressions({str(rule): spec.get("reason")}, loc).values()
+        out.append((sup, entries))
+    return _Sidecar(out)
