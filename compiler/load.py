@@ -17,8 +17,12 @@ from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
 from .model import SLO, BurnRateWindow, Dashboard, Metric, MetricSource, RuleGroup
-from .routing import Routing, undefined_receivers
+from typing import TYPE_CHECKING
+
 from .typecheck import problem
+
+if TYPE_CHECKING:  # imported by load(): `build.py lint PATH` reads config and catalog only
+    from .routing import Routing
 
 MODULES = ("config", "catalog", "dashboards", "alerts", "slo")
 
@@ -98,6 +102,8 @@ def load(root: str) -> Project:
     dashboards = _expect(mods["dashboards"], "DASHBOARDS", Dashboard, root)
     groups = _expect(mods["alerts"], "GROUPS", RuleGroup, root)
     slos = _expect(mods["slo"], "SLOS", SLO, root) if hasattr(mods["slo"], "SLOS") else ()
+    from .routing import Routing, undefined_receivers
+
     routing = getattr(mods["alerts"], "ROUTING", None)
     if routing is not None and not isinstance(routing, Routing):
         where = relpath(mods["alerts"].__file__, root)
