@@ -22,6 +22,7 @@ if __name__ == "__main__" and sys.argv[1:2] == ["lint"] and len(sys.argv) > 2:
     _status = _lint_main(sys.argv[2:], HERE)
     if _status is not None:
         sys.stdout.flush()
+        sys.stderr.flush()
         os._exit(_status)  # no interpreter teardown: nothing is left to flush or close
 
 import click  # noqa: E402
