@@ -46,11 +46,22 @@ def parse(argv: list[str]) -> dict | None:
     return opts if opts["paths"] else None
 
 
+def split_root(argv: list[str], root: str) -> tuple[list[str], str] | None:
+    """`[--root DIR] lint ARGS...` -> (ARGS, root); None for any other command line."""
+    if argv[:1] == ["--root"] and len(argv) > 2:
+        root, argv = argv[1], argv[2:]
+    elif argv[:1] and argv[0].startswith("--root="):
+        root, argv = argv[0].split("=", 1)[1], argv[1:]
+    return (argv[1:], root) if argv[:1] == ["lint"] else None
+
+
 def main(argv: list[str], root: str) -> int | None:
-    """Lint the paths of `argv` against the project at `root`; the exit status, or None (not handled here)."""
-    opts = parse(argv)
+    """Run `[--root DIR] lint PATH...` (argv without the program); the exit status, or None (click's)."""
+    found = split_root(argv, root)
+    opts = parse(found[0]) if found is not None else None
     if opts is None:
         return None
+    root = found[1]
     import gc
 
     gc.disable()  # a short process of many small objects and no cycles worth collecting

@@ -150,7 +150,8 @@ def test_the_fast_path_of_a_command_line_is_the_click_command(run, args):
     import sys
 
     code, out, err = run(*args)
-    proc = subprocess.run([sys.executable, "build.py", "lint", *args], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "build.py", "--root", ROOT, "lint", *args], cwd=ROOT,
+                          capture_output=True, text=True)
     assert (proc.returncode, proc.stdout) == (code, out)
     assert proc.stderr.strip().splitlines()[-1] == err.strip().splitlines()[-1]
 
@@ -162,3 +163,10 @@ def test_what_the_fast_path_does_not_know_goes_to_click():
     assert parse(["--format", "xml", "x.yaml"]) is None
     assert parse(["--strict"]) is None  # no path: the project's definitions, which need the full load
     assert parse(["--format=json", "--disable", "alerts/*", "a.yaml", "--", "-b.yaml"])["paths"] == ["a.yaml", "-b.yaml"]
+    from compiler.lint.cli import split_root
+
+    assert split_root(["--root", "r", "lint", "a.yaml"], ".") == (["a.yaml"], "r")
+    assert split_root(["--root=r", "lint", "a.yaml"], ".") == (["a.yaml"], "r")
+    assert split_root(["lint", "--strict", "a.yaml"], ".") == (["--strict", "a.yaml"], ".")
+    assert split_root(["--strict", "lint", "a.yaml"], ".") is None  # a group option: click's
+    assert split_root(["verify", "lint"], ".") is None
