@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
 from compiler import lint, pipeline, promql, write  # noqa: E402
-from compiler.errors import LoadError, UsageError  # noqa: E402
+from compiler.errors import LoadError, OutputError, UsageError  # noqa: E402
 from compiler.forked import ChildFailed  # noqa: E402
 
 
@@ -203,7 +203,7 @@ def _run(fn, debug: bool):
     sys.setrecursionlimit(max(limit, _stack_frames()))
     try:
         return fn()
-    except (LoadError, UsageError, ChildFailed) as exc:
+    except (LoadError, OutputError, UsageError, ChildFailed) as exc:
         if debug:
             raise
         _fail(str(exc))
