@@ -21,6 +21,7 @@ full disk): the files are not fsync'ed, so a power cut can still lose the page c
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import queue
@@ -72,15 +73,15 @@ def inside(out: str, rel: str, where: str, directory: bool = False, hint: str = 
             mode = os.lstat(path).st_mode
         except FileNotFoundError:
             return os.path.join(out, rel)  # nothing beyond exists: no link to follow
-        except NotADirectoryError:
-            raise refuse("passes through a file") from None
+        except NotADirectoryError:  # not an escape, only impossible: the system's own error, with the path
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), os.path.dirname(path)) from None
         last = i == len(parts) - 1
         if (mode & 0o170000) == 0o120000:
             raise refuse("is a symbolic link" if last else f"passes through the symbolic link {'/'.join(parts[:i + 1])}")
         if last and not directory and (mode & 0o170000) == 0o040000:
             raise refuse("is a directory")
         if not last and (mode & 0o170000) != 0o040000:
-            raise refuse("passes through a file")
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), path)
     return os.path.join(out, rel)
 
 
