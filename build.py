@@ -178,12 +178,19 @@ def verify(obj, hours):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="Output format of the findings (printed on stdout).")
 @click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.option("--disable", "disable", multiple=True, metavar="RULE",
+              help="Do not run RULE (repeatable; `alerts/*` for a family).")
+@click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
+              help="Report RULE as error, warning or off (repeatable); overrides config.LINT_RULES.")
+@click.option("--catalog-strict", is_flag=True,
+              help="Report every metric the catalog does not define, not only names in its namespace.")
 @click.pass_context
-def lint_cmd(ctx, paths, fmt, strict):
+def lint_cmd(ctx, paths, fmt, strict, disable, severity, catalog_strict):
     """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
     from compiler.lint.command import lint as run_lint
 
-    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"]),
+    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"],
+                                                disable, severity, catalog_strict),
                                ctx.obj["debug"])
     click.echo(text, nl=False)
     click.echo(summary, err=True)
