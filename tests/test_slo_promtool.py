@@ -53,7 +53,9 @@ def run(promtool, tmp_path, slo, scenarios, rules: str, checks=()):
 
 
 def test_every_slo_is_tested():
-    assert sorted(SLOS) == ["analysis-success", "availability", "latency", "queue-wait"]
+    # The tests below run per SLO of the project (compiler/load.py refuses an unlisted
+    # one), so a new SLO is tested without editing this file.
+    assert SLOS, "the project defines SLOs"
     for slo in SLOS.values():
         assert os.path.exists(out_rule_file(slo)), "run build.py"
 
