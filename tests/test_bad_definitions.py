@@ -26,6 +26,8 @@ def base(tmp_path_factory):
     for name in DEFINITIONS:
         src = os.path.join(ROOT, name)
         (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, root / name)
+    # One good build for every case: its out/ must survive each case's bad one.
+    assert build_at(root)[0] == 0
     return root
 
 
@@ -148,7 +150,6 @@ CASES = [
 
 @pytest.mark.parametrize("rel, old, new, code, message", CASES, ids=[c[4][:70] for c in CASES])
 def test_bad_input_is_one_line_and_leaves_out_untouched(project, rel, old, new, code, message):
-    assert build_at(project)[0] == 0  # a good build first: its out/ must survive the bad one
     before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
     message = expected(message, edit(project, rel, old, new))
     exit_code, output = build_at(project)
@@ -170,6 +171,7 @@ def test_more_than_26_targets_get_grafanas_refids(project):
 
 
 def test_an_out_that_cannot_be_written_is_one_line(project):
+    shutil.rmtree(project / "out")
     (project / "out").mkdir()
     (project / "out" / "grafana").write_text("a file where a directory must be")
     exit_code, output = build_at(project)
@@ -240,8 +242,52 @@ def test_an_expression_too_large_for_the_parser_is_a_located_error(project):
 
 
 def test_check_with_an_unreadable_out_is_one_line(project):
+    shutil.rmtree(project / "out")
     (project / "out").mkdir()
     (project / "out" / "grafana").write_text("a file where a directory must be")
     exit_code, output = build_at(project, "--check")
     assert exit_code == 2 and output.startswith("error: Not a directory: "), output
     assert len(output.strip().splitlines()) == 1, output
+
+
+# A definition module copied from a listed one, with its name changed: the package's
+# list (DASHBOARDS, GROUPS, SLOS) does not name it, so it must be a located error.
+@pytest.mark.parametrize("rel, copy, old, new, message", [
+    ("dashboards/overview.py", "dashboards/extra.py", 'uid="codeverify-overview"', 'uid="codeverify-extra"',
+     "dashboards/extra.py:{Dashboard(}: dashboard 'codeverify-extra' is not in DASHBOARDS (dashboards/__init__.py), "
+     "so it would not be built: add it there"),
+    ("alerts/api.py", "alerts/extra.py", 'name="codeverify-api"', 'name="codeverify-extra"',
+     "alerts/extra.py:{RuleGroup(}: group 'codeverify-extra' is not in GROUPS (alerts/__init__.py)"),
+    ("slo/latency.py", "slo/extra.py", 'name="latency"', 'name="extra"',
+     "slo/extra.py:{SLO(}: slo 'extra' is not in SLOS (slo/__init__.py)"),
+])
+def test_an_unlisted_definition_is_a_located_error(project, rel, copy, old, new, message):
+    shutil.copy(project / rel, project / copy)
+    message = expected(message, edit(project, copy, old, new))
+    exit_code, output = build_at(project)
+    assert exit_code == 2, output
+    assert message in output and len(output.strip().splitlines()) == 1, output
+
+
+def test_an_alert_in_no_group_is_a_located_error(project):
+    before = edit(project, "alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", "rules=(HIGH_ERROR_RATE,)")
+    line = before[:before.index('name="HighLatency"')].count("\n")  # the AlertRule( line above the name
+    exit_code, output = build_at(project)
+    assert exit_code == 2, output
+    assert output.strip() == (f"error: alerts/api.py:{line}: alert 'HighLatency' is in no rule group of GROUPS, "
+                              "so it would not be built: add it to a RuleGroup's rules"), output
+
+
+def test_without_a_list_every_module_is_built_in_module_order(project):
+    from compiler.load import load
+
+    listed = [slo.name for slo in load(str(project)).slos]
+    edit(project, "slo/__init__.py", "SLOS = (", "_UNUSED = (")
+    discovered = load(str(project)).slos
+    assert sorted(slo.name for slo in discovered) == sorted(listed)
+    assert [project_file(slo) for slo in discovered] == sorted(project_file(slo) for slo in discovered)
+    assert build_at(project)[0] == 0
+
+
+def project_file(obj) -> str:
+    return os.path.basename(obj.src.file)
