@@ -21,6 +21,9 @@ from compiler.load import load
 from compiler.write import to_yaml
 from conftest import ROOT
 
+# promtool runs per SLO and scenario: seconds each, so in `make test`, not test-fast.
+pytestmark = pytest.mark.slow
+
 PROJECT = load(ROOT)
 pipeline.expand(PROJECT)
 CONFIG, CATALOG = PROJECT.config, PROJECT.catalog

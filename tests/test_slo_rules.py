@@ -223,6 +223,7 @@ def test_compress_writes_promtool_expanding_notation(values, expected):
     assert slo_scenarios.compress([Fraction(v).limit_denominator() for v in values]) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=30))
 def test_compress_from_runs_matches_the_expanded_samples(values):
