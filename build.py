@@ -190,6 +190,67 @@ def lint_cmd(ctx, paths, fmt, strict):
     sys.exit(code)
 
 
+@cli.group()
+def metrics():
+    """The catalog as a contract: check /metrics expositions against it, generate the client's metrics from it."""
+
+
+@metrics.command("check")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--source", "catalog_sources", multiple=True, default=("codeverify",), show_default=True,
+              help="Catalog source whose metrics the expositions must carry (repeat for several).")
+@click.option("--scraped", is_flag=True,
+              help="The expositions are stored series (federation, the simulator): allow the sources' target labels.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for each URL.")
+@click.option("--strict", is_flag=True, help="Fail on warnings (help text, metrics without series) too.")
+@click.pass_context
+def metrics_check(ctx, sources, catalog_sources, scraped, fmt, timeout, strict):
+    """Check SOURCES (files or http(s):// /metrics URLs, merged) against the catalog; exit 1 on any error."""
+    import json
+
+    from compiler.contract import check, exposition
+    from compiler.load import load
+
+    def run():
+        project = load(ctx.obj["root"])
+        try:
+            return check.check(project.catalog, exposition.read(list(sources), timeout), project.root,
+                               tuple(catalog_sources), scraped)
+        except ValueError as exc:  # an unknown --source
+            raise UsageError(str(exc)) from None
+
+    result = _run(run, ctx.obj["debug"])
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in result.findings], indent=2, ensure_ascii=False))
+    else:
+        for finding in result.findings:
+            click.echo(str(finding))
+    click.echo(result.summary(), err=True)
+    failed = not result.ok or (strict or ctx.obj["strict"]) and result.counts()["warning"]
+    sys.exit(1 if failed else 0)
+
+
+@metrics.command("codegen")
+@click.option("--output", "-o", default=None, help="Write the module here instead (`-` for stdout), e.g. into CodeVerify's tree.")
+@click.pass_context
+def metrics_codegen(ctx, output):
+    """Write out/client/codeverify_metrics.py: the catalog's metrics as prometheus_client objects."""
+    from compiler.contract import codegen
+    from compiler.load import load
+
+    files = _run(lambda: codegen.render(load(ctx.obj["root"])), ctx.obj["debug"])
+    if not files:
+        _fail("the catalog has no metrics of source 'codeverify': nothing to generate", 1)
+    data = files[codegen.PATH]
+    if output == "-":
+        click.echo(data.decode(), nl=False)
+        return
+    path = output or os.path.join(pipeline.default_out(ctx.obj["root"]), codegen.PATH)
+    changed = _run(lambda: codegen.write(path, data), ctx.obj["debug"])
+    click.echo(f"{os.path.relpath(path)} {'written' if changed else 'unchanged'}")
+
+
 def _run(fn, debug: bool):
     """fn(), with a load, usage, write or unexpected error as one line and exit 2, without the cyclic GC.
 
