@@ -150,11 +150,19 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
 
 @cli.command()
 @click.option("--hours", default=3.0, show_default=True, help="Hours of synthetic data to backfill.")
+@click.option("--prometheus-url", default=None,
+              help="Instead: check, read-only, a live Prometheus (production, staging) for the series, rules and targets.")
+@click.option("--since", default="1h", show_default=True, help="With --prometheus-url: the window queries must have series in.")
+@click.option("--bearer-token-file", envvar="PROMETHEUS_BEARER_TOKEN_FILE", default=None,
+              help="With --prometheus-url: file holding a bearer token (env PROMETHEUS_BEARER_TOKEN_FILE).")
+@click.option("--query-timeout", default=30.0, show_default=True, help="With --prometheus-url: seconds per query.")
 @click.pass_obj
-def verify(obj, hours):
+def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
     from compiler.proving import verify as e2e
 
+    if prometheus_url:
+        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout)
     try:
         e2e.tools()
     except e2e.ToolMissing as exc:
@@ -168,6 +176,36 @@ def verify(obj, hours):
         report = e2e.verify(result, hours=hours)
     except RuntimeError as exc:  # promtool refused the data, or prometheus did not start
         _fail(str(exc), 1)
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
+def _verify_live(obj, url, since, token_file, timeout):
+    """verify --prometheus-url: the definitions' queries, rules and targets against a live Prometheus; exits."""
+    from compiler import conventions
+    from compiler.proving import live
+    from compiler.proving.verify import QueryError
+
+    if not url.startswith(("http://", "https://")):
+        _fail(f"--prometheus-url {url!r}: give an http(s):// URL")
+    try:
+        conventions.seconds(since)
+        token = live.read_token(token_file) if token_file else None
+    except ValueError as exc:
+        _fail(str(exc))
+    result = _run(lambda: pipeline.build(obj["root"]), obj["debug"])
+    _print_findings(result.findings)
+    if not result.ok or not result.files:
+        click.echo("build failed: fix the findings above, then verify", err=True)
+        sys.exit(1)
+    def run():
+        try:
+            return live.verify(result.project, url, since, token, timeout)
+        except QueryError as exc:  # the server cannot be reached or refuses us: nothing was checked
+            raise UsageError(f"{url}: {exc}") from None
+
+    report = _run(run, obj["debug"])
     for line in report.lines():
         click.echo(line)
     sys.exit(0 if report.ok else 1)
