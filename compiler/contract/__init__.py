@@ -1,1 +1,5 @@
-"""The catalog as a contract with the application: its /metrics checked against it, its metric definitions generated from it."""
+"""The catalog as a contract with the application.
+
+Its /metrics is checked against the catalog (check.py, exposition.py), and its metric
+definitions are generated from it (codegen.py).
+"""

@@ -203,14 +203,15 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
     values = grafana_values(since_s, step, scrape_s)
     window = since  # a Prometheus duration already (conventions.seconds accepted it)
 
-    def run(check: Check, expr: str) -> Check:
+    def run(check: Check, expr: str, why: str | None = None) -> Check:
+        """`expr` over the window; when empty, `why` (an expression) is diagnosed instead of `expr`."""
         try:
             check.series = len(client.query_range(expr, now - since_s, now, step))
         except QueryError as exc:
             check.ok, check.error = False, str(exc)
             return check
         if not check.series:
-            check.ok, check.error = False, "no series: " + diagnose(client, expr, window, now)
+            check.ok, check.error = False, "no series: " + diagnose(client, why or expr, window, now)
         return check
 
     panels = []
@@ -227,7 +228,11 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
     for group in project.all_groups():
         for rule in group.rules:
             if isinstance(rule, RecordingRule):
-                rules.append(run(Check(group.name, rule.record, "expr"), rule.expr))
+                # What the server recorded, not the expression again: an SLO's 30d ratio evaluated at
+                # every step of the window would cost production as much as 240 rule evaluations.
+                matchers = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(rule.labels.items()))
+                recorded = f"{rule.record}{{{matchers}}}"
+                rules.append(run(Check(group.name, rule.record, "recorded series"), recorded, why=rule.expr))
                 continue
             queries = signals(rule.expr)
             for i, query in enumerate(queries):
@@ -235,6 +240,10 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
             if not queries:  # absent(), a bare selector: each selector must have series over the window
                 rules.append(_selectors_check(client, Check(group.name, rule.name, "selectors"), rule.expr, window, now))
     return panels, rules
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _selectors_check(client: Client, check: Check, expr: str, window: str, now: float) -> Check:
@@ -270,7 +279,7 @@ def diagnose(client: Client, expr: str, window: str, now: float) -> str:
     except QueryError as exc:
         return f"could not ask which selector is empty: {exc}"
     return ("every selector has series: the expression itself selects nothing (labels that do not match "
-            "across a binary operation, or a filter)")
+            "across a binary operation, or a filter), or, for a recorded series, the rule is not evaluated")
 
 
 def _selector_problem(client: Client, sel, window: str, now: float) -> str | None:
