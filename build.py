@@ -190,6 +190,29 @@ def lint_cmd(ctx, paths, fmt, strict):
     sys.exit(code)
 
 
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", default=None, help="Module to write (default: dashboards/<title>.py); one dashboard only.")
+@click.option("--force", is_flag=True, help="Overwrite the module if it exists.")
+@click.pass_context
+def import_cmd(ctx, files, into, force):
+    """Turn Grafana dashboard JSON (bare, API envelope or ConfigMap) into definitions modules."""
+    from compiler import importer
+
+    results = _run(lambda: importer.import_dashboards(ctx.obj["root"], list(files), into, force), ctx.obj["debug"])
+    for r in results:
+        for line in r.report():
+            click.echo(line)
+        if not r.registered:
+            click.echo(f"  {r.module} is not listed in dashboards/__init__.py: add it to DASHBOARDS to build it")
+    findings = [f for r in results for f in r.findings]
+    _print_findings(findings)
+    if any(r.lost for r in results):
+        _fail("the imported module does not reproduce its input (a bug of the importer: please report it)", 1)
+    if lint.has_errors(findings, ctx.obj["strict"]):
+        _fail("imported, but the lint fails: fix the findings above (or lint_ignore them) before building", 1)
+
+
 def _run(fn, debug: bool):
     """fn(), with a load, usage, write or unexpected error as one line and exit 2, without the cyclic GC.
 
