@@ -114,17 +114,17 @@ def test_diff_then_apply_gives_what_was_wanted(have, want):
 def test_legacy_rows_become_row_panels_as_grafana_lays_them_out():
     d = {"schemaVersion": 14, "rows": [
         {"title": "A", "showTitle": True, "height": "250px", "panels": [
-            {"type": "graph", "span": 6}, {"type": "graph", "span": 6}, {"type": "graph", "span": 12, "height": 100}]},
-        {"title": "B", "collapse": True, "panels": [{"type": "singlestat", "span": 3}]},
+            {"type": "text", "span": 6}, {"type": "text", "span": 6}, {"type": "text", "span": 12, "height": 100}]},
+        {"title": "B", "collapse": True, "panels": [{"type": "text", "span": 3}]},
     ]}
     notes: list[str] = []
     migrate(d, notes)
     assert "rows" not in d and notes
     pos = [(p["type"], p.get("title"), p["gridPos"]) for p in d["panels"]]
-    assert pos[0] == ("graph", None, {"x": 0, "y": 1, "w": 12, "h": 7})
-    assert pos[1] == ("graph", None, {"x": 12, "y": 1, "w": 12, "h": 7})
+    assert pos[0] == ("text", None, {"x": 0, "y": 1, "w": 12, "h": 7})
+    assert pos[1] == ("text", None, {"x": 12, "y": 1, "w": 12, "h": 7})
     # a full-width panel wraps to the row's next line; 100 px is below the 3-cell minimum
-    assert pos[2] == ("graph", None, {"x": 0, "y": 8, "w": 24, "h": 3})
+    assert pos[2] == ("text", None, {"x": 0, "y": 8, "w": 24, "h": 3})
     assert pos[3] == ("row", "A", {"x": 0, "y": 0, "w": 24, "h": 7})
     row_b = d["panels"][4]
     assert row_b["collapsed"] is True and row_b["gridPos"]["y"] == 15
@@ -193,3 +193,66 @@ def test_foreign_dashboard_is_imported_then_linted(repo):
     # its metrics are not in this project's catalog: the lint says so, at the new module
     assert code == 1 and "dashboards/checkout_red.py:" in output and "[promql/unknown-metric]" in output
     assert "imported, but the lint fails" in output
+
+
+def _migrated(panel: dict) -> tuple[dict, list[str]]:
+    d = {"schemaVersion": 30, "panels": [panel]}
+    notes: list[str] = []
+    migrate(d, notes)
+    return d["panels"][0], notes
+
+
+@pytest.mark.parametrize("old, path, expected", [
+    ({"lines": True, "fill": 3}, ("fieldConfig", "defaults", "custom", "fillOpacity"), 30),
+    ({"bars": True}, ("fieldConfig", "defaults", "custom", "drawStyle"), "bars"),
+    ({"lines": False, "points": True, "pointradius": 2}, ("fieldConfig", "defaults", "custom", "pointSize"), 6),
+    ({"stack": True, "percentage": True}, ("fieldConfig", "defaults", "custom", "stacking"), {"mode": "percent", "group": "A"}),
+    ({"yaxes": [{"format": "bytes", "min": "0", "show": True, "logBase": 2}]},
+     ("fieldConfig", "defaults"), {"unit": "bytes", "min": 0, "custom": {
+         "axisPlacement": "auto", "scaleDistribution": {"type": "log", "log": 2}, "drawStyle": "line", "showPoints": "never"}}),
+    ({"legend": {"show": True, "values": True, "avg": True, "current": True, "total": False}},
+     ("options", "legend", "calcs"), ["mean", "lastNotNull"]),
+    ({"legend": {"show": False}}, ("options", "legend", "showLegend"), False),
+    ({"tooltip": {"shared": True, "sort": 1}}, ("options", "tooltip"), {"mode": "multi", "sort": "asc"}),
+    ({"aliasColors": {"errors": "red"}}, ("fieldConfig", "overrides"), [
+        {"matcher": {"id": "byName", "options": "errors"},
+         "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": "red"}}]}]),
+    ({"seriesOverrides": [{"alias": "/5../", "color": "red"}]}, ("fieldConfig", "overrides", 0, "matcher"),
+     {"id": "byRegexp", "options": "/5../"}),
+    ({"thresholds": [{"value": 5, "op": "gt", "colorMode": "warning", "line": True}]},
+     ("fieldConfig", "defaults", "thresholds", "steps"), [{"color": "transparent", "value": None}, {"color": "orange", "value": 5}]),
+], ids=["fill is a tenth of the opacity", "bars draw bars", "points size from their radius", "percent stacking",
+        "the left y axis gives unit, min and log scale", "legend values become reducers in order",
+        "a hidden legend stays hidden", "a shared sorted tooltip", "alias colours become overrides",
+        "a regex alias matches by regexp", "graph thresholds become steps over a transparent base"])
+def test_graph_becomes_timeseries_as_grafana_migrates_it(old, path, expected):
+    panel, notes = _migrated({"type": "graph", "title": "g", "targets": [], **old})
+    value = panel
+    for step in path:
+        value = value[step]
+    assert panel["type"] == "timeseries" and value == expected
+    assert "converted to `timeseries`" in notes[0]
+    assert not set(old) & set(panel), "the old plugin's keys are gone"
+
+
+def test_graph_settings_no_migration_reads_are_reported():
+    _, notes = _migrated({"type": "graph", "title": "g", "renderer": "flot", "hiddenSeries": True, "timeRegions": []})
+    assert notes[0].endswith("settings Grafana's migration drops: hiddenSeries")
+
+
+@pytest.mark.parametrize("old, key, expected", [
+    ({"valueName": "avg"}, ("options", "reduceOptions", "calcs"), ["mean"]),
+    ({"valueName": "current"}, ("options", "reduceOptions", "calcs"), ["lastNotNull"]),
+    ({"colorBackground": True}, ("options", "colorMode"), "background"),
+    ({"sparkline": {"show": True}}, ("options", "graphMode"), "area"),
+    ({"format": "percent", "decimals": 2}, ("fieldConfig", "defaults"), {"unit": "percent", "decimals": 2}),
+    ({"thresholds": "50,80", "colors": ["green", "orange", "red"]}, ("fieldConfig", "defaults", "thresholds", "steps"),
+     [{"color": "green", "value": None}, {"color": "orange", "value": 50}, {"color": "red", "value": 80}]),
+], ids=["avg is the mean", "current is the last non-null", "background colouring", "a sparkline is the area graph",
+        "unit and decimals", "one more colour than thresholds"])
+def test_singlestat_becomes_stat_as_grafana_migrates_it(old, key, expected):
+    panel, _ = _migrated({"type": "singlestat", "title": "s", **old})
+    value = panel
+    for step in key:
+        value = value[step]
+    assert panel["type"] == "stat" and value == expected

@@ -126,3 +126,14 @@ def test_normalisation_ignores_what_grafana_reassigns():
     assert differences(normalise(moved), normalise(d)) == []
     moved["panels"][0]["title"] += "!"
     assert differences(normalise(moved), normalise(d)) != []
+
+
+def test_legacy_fixture_is_migrated_and_the_report_says_so():
+    imported, text, lost = round_trip(os.path.join(ROOT, "tests", "fixtures", "import", "legacy.json"))
+    assert lost == []
+    notes = "\n".join(imported.notes)
+    assert "legacy `rows` (2) converted" in notes
+    assert "`graph` converted to `timeseries`" in notes and "`singlestat` converted to `stat`" in notes
+    kinds = [p.kind for row in imported.dashboard.rows for p in row.panels]
+    assert kinds == ["stat", "timeseries", "timeseries"]
+    assert 'Row("Details", (' in text and "collapsed=True" in text

@@ -18,7 +18,7 @@ from .. import passthrough as pt
 from ..emit import grafana
 from ..model import LOKI, PROMETHEUS, Dashboard, Link, Panel, Row, Target, Threshold, Variable, fill_ref_ids, ref_ids
 from ..passthrough import OMIT
-from .normalise import normalise, strip_ids
+from .normalise import normalise
 
 KINDS = tuple(grafana._BUILDERS)  # the panel kinds the emitter builds
 VARIABLE_KINDS = ("datasource", "query", "custom")
@@ -63,7 +63,8 @@ def convert(raw: dict, notes: list[str] | None = None) -> Imported:
     source = normalise(raw, notes)
     rows_in = _group_rows(source)
     first = _dashboard(source, rows_in, notes)
-    emitted = strip_ids(grafana.dashboard_json(first))
+    # Normalised as the input is, so that what Grafana would fill in is no difference.
+    emitted = normalise(grafana.dashboard_json(first))
     carried: list[str] = []
     second = _patched(first, emitted, source, rows_in, carried)
     built = normalise(grafana.dashboard_json(second))

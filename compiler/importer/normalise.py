@@ -3,7 +3,8 @@
 What Grafana does to a dashboard when it loads and saves it, and that an import
 must not count as a difference: panel ids are reassigned, top-level panels are
 sorted by position (DashboardModel.sortPanelsByGridPos), the export-only keys
-(`__inputs`, `__requires`, `__elements`) and the server's `id`/`version` go.
+(`__inputs`, `__requires`, `__elements`) and the server's `id`/`version` go,
+and the defaults a panel's plugin fills in on load are filled (defaults.py).
 Legacy forms are migrated as Grafana migrates them (compiler/importer/legacy.py);
 each migration is recorded in `notes`.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import copy
 
-from . import legacy
+from . import defaults, legacy
 
 # Keys the Grafana server owns or the export adds: not settings of the dashboard.
 SERVER_KEYS = ("id", "version", "iteration", "__inputs", "__requires", "__elements")
@@ -29,6 +30,7 @@ def normalise(dashboard: dict, notes: list[str] | None = None) -> dict:
         for panel in _all_panels(panels):
             panel.pop("id", None)
         d["panels"] = sorted(panels, key=_position)
+    defaults.fill(d)
     return d
 
 
