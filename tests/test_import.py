@@ -256,3 +256,88 @@ def test_singlestat_becomes_stat_as_grafana_migrates_it(old, key, expected):
     for step in key:
         value = value[step]
     assert panel["type"] == "stat" and value == expected
+
+
+# --- update: a dashboard the project defines ------------------------------------------------
+
+
+def tweaked_overview() -> dict:
+    """The overview as someone left it after editing it in Grafana's UI."""
+    with open(OWN, encoding="utf-8") as f:
+        d = json.load(f)
+    for p in d["panels"]:
+        if p["title"] == "Queue depth":
+            p["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 250
+        if p["title"] == "Request throughput":
+            p["fieldConfig"]["defaults"]["custom"]["lineWidth"] = 3
+            p["targets"][0]["legendFormat"] = "{{handler}} rps"
+    d["refresh"] = "5m"
+    return d
+
+
+def test_importing_a_defined_dashboard_prints_the_diff_and_writes_nothing(repo, tmp_path):
+    before = (repo / "dashboards" / "overview.py").read_text()
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", tweaked_overview()))
+    assert code == 0, output
+    assert "against dashboards/overview.py:" in output
+    assert "panel Queue depth: thresholds green, red from 100 → green, red from 250" in output
+    assert "`refresh` `1m` → `5m`" in output
+    assert "--apply would make: panel 'Request throughput' target 1: legend updated" in output
+    assert (repo / "dashboards" / "overview.py").read_text() == before
+
+
+def test_unchanged_dashboard_reports_no_changes(repo):
+    code, output = run("--root", str(repo), "import", OWN)
+    assert code == 0 and "No changes." in output and "--apply" not in output
+
+
+def test_apply_edits_only_what_changed_and_builds_the_json(repo, tmp_path):
+    module = repo / "dashboards" / "overview.py"
+    before = module.read_text().splitlines()
+    wanted = tweaked_overview()
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", wanted), "--apply")
+    assert code == 0, output
+    after = module.read_text().splitlines()
+    removed = [line for line in before if line not in after]
+    added = [line for line in after if line not in before]
+    # the helper call that computes the query, the comments and the function names stay
+    assert 'legend="{{handler}} rps"),),' in "\n".join(added) and "c.sum_rate(" in "\n".join(added)
+    assert any("Threshold(250, c.RED)" in line for line in added)
+    assert '    refresh="5m",' in added
+    assert len(removed) <= 4, removed
+    out = tmp_path / "out"
+    code, output = run("--root", str(repo), "--out", str(out))
+    assert code == 0, output
+    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
+        assert json.load(f) == wanted
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", wanted))
+    assert "No changes." in output
+
+
+def test_apply_adds_and_removes_panels_in_their_rows(repo, tmp_path):
+    d = tweaked_overview()
+    panels = d["panels"]
+    error_rate = next(p for p in panels if p["title"] == "Error rate")
+    new = json.loads(json.dumps(error_rate))
+    new["title"] = "Client error rate"
+    new["targets"][0]["expr"] = new["targets"][0]["expr"].replace("5..", "4..")
+    new["gridPos"] = dict(error_rate["gridPos"], x=0, y=error_rate["gridPos"]["y"] + error_rate["gridPos"]["h"])
+    for p in panels:
+        if p["gridPos"]["y"] > error_rate["gridPos"]["y"]:
+            p["gridPos"]["y"] += new["gridPos"]["h"]
+    d["panels"] = [p for p in panels if p["title"] != "Workers up"] + [new]
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
+    assert code == 0, output
+    text = (repo / "dashboards" / "overview.py").read_text()
+    assert "def client_error_rate_panel() -> Panel:" in text
+    assert "            error_rate_panel(),\n            client_error_rate_panel(),\n" in text
+    assert "            workers_up_panel(),\n" not in text
+    out = tmp_path / "out"
+    code, output = run("--root", str(repo), "--out", str(out))
+    assert code == 0, output
+    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
+        built = json.load(f)
+    for dash in (built, d):
+        for p in dash["panels"]:
+            p.pop("id", None)
+    assert built == dict(d, panels=sorted(d["panels"], key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"])))

@@ -23,8 +23,33 @@ from .codegen import Names, module_source
 from .convert import Imported, ImportFailure, convert, differences
 from .normalise import normalise
 from .read import Found, ReadError, display, read
+from .update import Update, plan
 
-__all__ = ["ImportFailure", "ReadError", "Result", "import_dashboards", "convert", "module_source", "read"]
+__all__ = ["ImportFailure", "ReadError", "Result", "Updated", "import_dashboards", "convert", "module_source", "read"]
+
+
+@dataclass
+class Updated:
+    """An import of a dashboard the project defines: the diff, and what --apply did."""
+
+    found: Found
+    update: Update
+    applied: bool = False
+    remaining: list[str] = field(default_factory=list)  # where the module still builds other JSON
+
+    def report(self) -> list[str]:
+        u = self.update
+        lines = list(u.diff)
+        if not u.text and not u.manual:
+            return lines
+        verb = "applied" if self.applied else "--apply would make"
+        lines += [f"  {verb}: {line}" for line in u.applied]
+        lines += [f"  by hand: {line}" for line in u.manual]
+        if self.applied:
+            lines += [f"  still differs: {line}" for line in self.remaining[:20]]
+            if len(self.remaining) > 20:
+                lines.append(f"  still differs: and {len(self.remaining) - 20} more")
+        return lines
 
 
 @dataclass
@@ -74,8 +99,10 @@ def convert_found(found: Found) -> Imported:
     return imported
 
 
-def import_dashboards(root: str, paths: list[str], into: str | None = None, force: bool = False) -> list[Result]:
-    """Import every dashboard in `paths` as a new module of the project at `root`, then check and lint it."""
+def import_dashboards(root: str, paths: list[str], into: str | None = None, force: bool = False,
+                      apply: bool = False) -> list[Result | Updated]:
+    """Import every dashboard in `paths`: a new one as a new module of the project at `root`, then
+    checked and linted; one the project defines as its semantic diff, applied to its module with `apply`."""
     from ..load import load
 
     root = os.path.abspath(root)
@@ -92,12 +119,16 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
     project = load(root)
     defined = {d.uid: project.rel(d.src.file) for d in project.dashboards}
     names = _common_names(root)
-    plans = []
+    plans, updates = [], []
     for f in found:
         imported = convert_found(f)
         d = imported.dashboard
         if d.uid in defined:
-            raise UsageError(f"{f.origin}: dashboard '{d.uid}' is already defined in {defined[d.uid]}")
+            if into:
+                raise UsageError(f"{f.origin}: dashboard '{d.uid}' is defined in {defined[d.uid]}: "
+                                 "an import updates it there, without --into")
+            updates.append(_plan_update(project, f, imported, names, root))
+            continue
         path = destination(root, d, into)
         rel = os.path.relpath(path, root)
         if os.path.exists(path) and not force:
@@ -107,14 +138,50 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
         in_package = os.path.dirname(path) == os.path.join(root, "dashboards")
         text = module_source(d, names, display(f.origin, root), relative_common=in_package)
         plans.append((f, path, text, imported))
-    results = []
+    results: list[Result | Updated] = []
+    if apply:
+        _apply(root, updates)
+    results.extend(updates)
     for f, path, text, imported in plans:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as out:
             out.write(text)
         results.append(Result(f, imported, os.path.relpath(path, root), registered=_register(root, path)))
-    _check(root, results)
+    created = [r for r in results if isinstance(r, Result)]
+    if created:
+        _check(root, created)
     return results
+
+
+def _plan_update(project, found: Found, imported: Imported, names: Names, root: str) -> Updated:
+    old = next(d for d in project.dashboards if d.uid == imported.dashboard.uid)
+    module = project.rel(old.src.file)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    if not os.path.isfile(old.src.file) or os.path.abspath(old.src.file).startswith(package):
+        raise UsageError(f"{found.origin}: dashboard '{old.uid}' is generated ({module}), not defined in a module")
+    with open(old.src.file, encoding="utf-8") as f:
+        source = f.read()
+    return Updated(found, plan(old, imported, source, module, names, display(found.origin, root)))
+
+
+def _apply(root: str, updates: list[Updated]) -> None:
+    """Write each planned update, then load the project again and compare what it builds with the JSON."""
+    from ..emit import grafana
+    from ..load import load
+
+    written = False
+    for u in updates:
+        if u.update.text is not None:
+            with open(os.path.join(root, u.update.module), "w", encoding="utf-8") as f:
+                f.write(u.update.text)
+            u.applied = written = True
+    if not written:
+        return
+    project = load(root)
+    built = {d.uid: d for d in project.dashboards}
+    for u in updates:
+        uid = u.update.uid
+        u.remaining = differences(normalise(grafana.dashboard_json(built[uid])), u.update.wanted) if uid in built else []
 
 
 def _common_names(root: str) -> Names:

@@ -325,7 +325,7 @@ def lit(value, depth: int = 0) -> str:
 
 def _string(text: str) -> str:
     # PromQL is full of double quotes: single-quote such strings, as the definitions do.
-    if '"' in text and "'" not in text and text.isprintable():
+    if '"' in text and "'" not in text and text.replace("\n", "").isprintable():
         return repr(text)
     return json.dumps(text, ensure_ascii=False)
 
