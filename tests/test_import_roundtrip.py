@@ -27,7 +27,7 @@ from compiler.importer.read import read
 from conftest import ROOT, SHARED
 
 OWN = sorted(glob.glob(os.path.join(ROOT, "out", "grafana", "*.json")))
-FIXTURES = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "import", "*.json")))
+FIXTURES = sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "import", "**", "*.json"), recursive=True))
 CORPUS_DIR = os.path.join(SHARED, "corpus", "dashboards")
 CORPUS = sorted(glob.glob(os.path.join(CORPUS_DIR, "*.json")))
 CORPUS_MISSING = f"{CORPUS_DIR} is absent: the real-world round trips need the shared corpus (fixtures still run)"
