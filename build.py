@@ -296,6 +296,40 @@ def metrics_codegen(ctx, output):
     click.echo(f"{os.path.relpath(path)} {'written' if changed else 'unchanged'}")
 
 
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", default=None, help="Module to write (default: dashboards/<title>.py); one dashboard only.")
+@click.option("--force", is_flag=True, help="Overwrite the module if it exists.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="For a dashboard the project defines: edit its module where the JSON differs.")
+@click.pass_context
+def import_cmd(ctx, files, into, force, apply_):
+    """Turn Grafana dashboard JSON (bare, API envelope or ConfigMap) into definitions modules.
+
+    A dashboard whose uid the project already defines is not written anew: the
+    command prints what the JSON changes, and with --apply edits the module.
+    """
+    from compiler import importer
+
+    results = _run(lambda: importer.import_dashboards(ctx.obj["root"], list(files), into, force, apply_),
+                   ctx.obj["debug"])
+    for r in results:
+        for line in r.report():
+            click.echo(line)
+        if isinstance(r, importer.Updated):
+            continue
+        if not r.registered:
+            click.echo(f"  {r.module} is not listed in dashboards/__init__.py: add it to DASHBOARDS to build it")
+    findings = [f for r in results if isinstance(r, importer.Result) for f in r.findings]
+    _print_findings(findings)
+    if any(isinstance(r, importer.Updated) and r.remaining for r in results):
+        _fail("the module still builds a different dashboard: make the hand edits listed above", 1)
+    if any(isinstance(r, importer.Result) and r.lost for r in results):
+        _fail("the imported module does not reproduce its input (a bug of the importer: please report it)", 1)
+    if lint.has_errors(findings, ctx.obj["strict"]):
+        _fail("imported, but the lint fails: fix the findings above (or lint_ignore them) before building", 1)
+
+
 def _run(fn, debug: bool):
     """fn(), with a load, usage, write or unexpected error as one line and exit 2, without the cyclic GC.
 
