@@ -106,3 +106,15 @@ SLO_ALERT_FOR = {"critical": "2m", "warning": "15m"}
 # window. At 12 requests an hour, one failed request is a 1/12 error ratio, an 83x burn of
 # a 99.9 % SLO: without the guard it pages. Each SLO may set its own `min_bad_events`.
 SLO_MIN_BAD_EVENTS = 10
+
+# Installations: the label that tells clusters apart (kubernetes-mixin's `clusterLabel`).
+# Thanos, Mimir or a federating Prometheus adds it to every series (an external label);
+# a single Prometheus has no such label, and a matcher `cluster=~".*"` still selects its
+# series (the dashboards' "All").
+CLUSTER_LABEL = "cluster"
+# Whether dashboards show the cluster dropdown: with one cluster it only takes room.
+MULTI_CLUSTER = False
+
+# The dashboards' filter variables: each narrows every query to the chosen installations.
+NAMESPACE_VAR = "namespace"
+CLUSTER_VAR = "cluster"

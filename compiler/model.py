@@ -190,6 +190,12 @@ class Variable:
     multi: bool = False
     include_all: bool = False
     regex: str = ""
+    # `.*` where "All" must also match series without the label (an absent `cluster`);
+    # empty: Grafana's default, the alternation of the listed values.
+    all_value: str = ""
+    # Selected when the dashboard opens (Grafana falls back to the first value when absent).
+    default: tuple[str, ...] = ()
+    hidden: bool = False
     src: Source = _src_field()
 
 

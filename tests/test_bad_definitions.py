@@ -109,7 +109,7 @@ CASES = [
      "slo/availability.py:14: slo 'availability': `sum(up` does not parse: unclosed left parenthesis"),
     # Names that become file names stay inside out/.
     ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="../../evil"', 2,
-     "dashboards/overview.py:126: dashboard '../../evil': uid '../../evil' cannot name a dashboard (its file, ConfigMap and Grafana uid)"),
+     "dashboards/overview.py:130: dashboard '../../evil': uid '../../evil' cannot name a dashboard (its file, ConfigMap and Grafana uid)"),
     # kubectl apply refuses an object named grafana-dashboard-CodeVerify_Overview; Grafana a uid over 40.
     ("dashboards/overview.py", 'uid="codeverify-overview"', 'uid="CodeVerify_Overview"', 2,
      "uid 'CodeVerify_Overview' cannot name a dashboard (its file, ConfigMap and Grafana uid): use at most 40 lowercase"),
@@ -142,7 +142,7 @@ def test_bad_input_is_one_line_and_leaves_out_untouched(project, rel, old, new, 
 
 
 def test_more_than_26_targets_get_grafanas_refids(project):
-    expr = 'sum(rate(codeverify_http_requests_total{status=~"5.."}[$__rate_interval]))'
+    expr = 'sum(rate(codeverify_http_requests_total{cluster=~"$cluster", namespace=~"$namespace", status=~"5.."}[$__rate_interval]))'
     targets = "(" + "".join(f"Target({expr!r}, legend='t{i}')," for i in range(28)) + ")"
     edit(project, "dashboards/overview.py", '(Target(expr, legend="passed"),)', targets)
     assert build_at(project)[0] == 0
