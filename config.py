@@ -131,3 +131,15 @@ LINT_KNOWN_SCRAPES = {
     "postgres-exporter": _OURS,
     "redis-exporter": _OURS,
 }
+
+# Installations: the label that tells clusters apart (kubernetes-mixin's `clusterLabel`).
+# Thanos, Mimir or a federating Prometheus adds it to every series (an external label);
+# a single Prometheus has no such label, and a matcher `cluster=~".*"` still selects its
+# series (the dashboards' "All").
+CLUSTER_LABEL = "cluster"
+# Whether dashboards show the cluster dropdown: with one cluster it only takes room.
+MULTI_CLUSTER = False
+
+# The dashboards' filter variables: each narrows every query to the chosen installations.
+NAMESPACE_VAR = "namespace"
+CLUSTER_VAR = "cluster"

@@ -8,6 +8,7 @@ our tree (`operator_view`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from . import promql, regex
@@ -15,6 +16,25 @@ from .model import _src_field, Source
 from .typecheck import checked
 
 EQ, NE, RE, NRE = "=", "!=", "=~", "!~"
+
+# What Alertmanager 0.25 accepts as a label name in matchers, group_by and equal.
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def _check_label_name(name: str, where: str) -> None:
+    if not _LABEL_NAME.fullmatch(name):
+        raise ValueError(f"{where}: {name!r} is not a label name (letters, digits and `_`, not starting with "
+                         "a digit): Alertmanager refuses the configuration")
+
+
+def _check_template(text: str, where: str) -> None:
+    """A notification template Alertmanager can run (else it sends nothing, and logs why)."""
+    from .lint import gotemplate  # the lint package imports the model, which this module is part of
+
+    problems = gotemplate.problems(text, gotemplate.ALERTMANAGER_FUNCTIONS, gotemplate.ALERTMANAGER_PREDEFINED)
+    if problems:
+        problem = problems[0].replace("\n", "\\n")  # one line, as every error
+        raise ValueError(f"{where}: template {text[:80]!r}: {problem}: Alertmanager would send no notification")
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,7 @@ class Matcher:
     op: str = EQ
 
     def validate(self) -> None:
+        _check_label_name(self.name, "Matcher")
         if self.op not in (EQ, NE, RE, NRE):
             raise ValueError(f"Matcher: `op` must be one of =, !=, =~, !~, not {self.op!r}")
         if self.op in (RE, NRE):
@@ -66,6 +87,10 @@ class SlackConfig:
     send_resolved: bool | None = None  # None: Alertmanager's default (false for Slack)
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        for name in ("channel", "title", "text"):
+            _check_template(getattr(self, name), f"SlackConfig `{name}`")
+
 
 @dataclass(frozen=True)
 @checked
@@ -74,6 +99,9 @@ class PagerDutyConfig:
 
     severity: str = ""
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        _check_template(self.severity, "PagerDutyConfig `severity`")
 
 
 @dataclass(frozen=True)
@@ -100,6 +128,15 @@ class Route:
 
     def validate(self) -> None:
         # What Alertmanager refuses to load (amtool check-config says the same).
+        if not self.receiver:
+            raise ValueError("Route: `receiver` is empty")
+        for label in self.group_by:
+            if label != "...":
+                _check_label_name(label, f"Route to {self.receiver!r}: `group_by`")
+        if "..." in self.group_by and len(self.group_by) > 1:
+            raise ValueError(f"Route to {self.receiver!r}: `group_by` cannot hold `...` (all labels) and other labels")
+        if len(set(self.group_by)) < len(self.group_by):
+            raise ValueError(f"Route to {self.receiver!r}: `group_by` names a label twice")
         for name in ("group_wait", "group_interval", "repeat_interval"):
             value = getattr(self, name)
             if value == "":
@@ -122,6 +159,10 @@ class InhibitRule:
     equal: tuple[str, ...]
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        for label in self.equal:
+            _check_label_name(label, f"InhibitRule {self.name!r}: `equal`")
+
 
 @dataclass(frozen=True)
 @checked
@@ -130,6 +171,15 @@ class Routing:
     receivers: tuple[Receiver, ...]
     inhibit_rules: tuple[InhibitRule, ...] = ()
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        for what, names in (("receiver", [r.name for r in self.receivers]),
+                            ("inhibit rule", [r.name for r in self.inhibit_rules])):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise ValueError(f"Routing: two {what}s are named {twice[0]!r}: names must be unique")
+        if any(not r.name for r in self.receivers):
+            raise ValueError("Routing: a receiver has an empty name")
 
     def receiver(self, name: str) -> Receiver | None:
         return next((r for r in self.receivers if r.name == name), None)

@@ -43,7 +43,8 @@ def labels_of(expr: str) -> set[str]:
 
 # --- the labels an alert carries ---------------------------------------------------------
 
-CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "container", "app"}
+# The scrape labels, and the cluster label Thanos or Mimir may add to every series (config.CLUSTER_LABEL).
+CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "container", "app", "cluster"}
 
 
 @pytest.mark.parametrize("expr, expected", [
@@ -254,7 +255,8 @@ def test_matcher_regex_is_go_regexp():
 
 @pytest.mark.parametrize("pattern, valid", [
     pytest.param("x)|(y", True, id="valid once anchored as ^(?:...)$, as Alertmanager anchors it"),
-    pytest.param(r"\pL{1000}", True, id="large, past RE2's default memory cap; Go has none"),
+    pytest.param(r"\pL{1000}", True, id="large, past RE2's default memory cap; Go has none",
+                 marks=pytest.mark.slow),
     pytest.param(r"\C", False, id="RE2's any-byte escape, which Go refuses"),
     pytest.param("(?<n>x)", False, id="a (?<name>) group: Go 1.22+, not Alertmanager 0.25"),
     pytest.param("[(?<]", True, id="the same characters in a class"),

@@ -107,7 +107,6 @@ class LightProject:
 def load_light(root: str) -> LightProject:
     """config.py and catalog.py of `root`, checked as a full load checks them (compiler/load.py)."""
     from .. import load as loader
-    from ..catalog import Catalog
     from ..errors import LoadError
     from ..model import Metric, MetricSource
 
@@ -126,4 +125,4 @@ def load_light(root: str) -> LightProject:
     loader.check_config(config, loader.CONFIG)
     metrics = loader._expect(catalog_mod, "METRICS", Metric, root)
     sources = loader._expect(catalog_mod, "SOURCES", MetricSource, root)
-    return LightProject(root, config, Catalog(metrics, sources))
+    return LightProject(root, config, loader.catalog_of(config, metrics, sources))

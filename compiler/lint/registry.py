@@ -12,6 +12,7 @@ from .rules import (
     alerts_severity,
     alerts_template,
     dashboard_datasource,
+    dashboard_ignored_filter,
     dashboard_layout,
     dashboard_panel_type,
     dashboard_rate_interval,
@@ -61,5 +62,6 @@ RULES = (
     dashboard_units,
     dashboard_layout,
     dashboard_variables,
+    dashboard_ignored_filter,
     slo_threshold_bucket,
 )

@@ -21,6 +21,8 @@ from compiler.queries import Query
 from conftest import ROOT, SHARED
 from lintkit import project  # noqa: F401
 
+pytestmark = pytest.mark.slow  # every file of the real-world corpus
+
 CORPUS = os.path.join(SHARED, "corpus")
 EXPRS = os.path.join(CORPUS, "promql-exprs.txt")
 _REJECTED = re.compile(r'group "line-(\d+)"')
