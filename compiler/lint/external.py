@@ -409,6 +409,20 @@ def _cells(height) -> int:
     return max(1, -(-int(height) // _CELL_PX))
 
 
+def _span_width(span):
+    """Columns of a legacy `span` as the migrator computes them (floor(span) * 2; JavaScript reads "6" as 6)."""
+    if span in (None, "", 0):
+        span = _SPAN
+    if isinstance(span, str):
+        try:
+            span = float(span)
+        except ValueError:
+            return span  # reported as it is written
+    if isinstance(span, bool) or not isinstance(span, (int, float)):
+        return span
+    return int(span) * 2
+
+
 def _legacy_rows(rows: list) -> Iterator[tuple[dict, object, tuple]]:
     y = 0
     show_rows = len(rows) > 1 or any(isinstance(r, dict) and r.get("showTitle") for r in rows)
@@ -422,8 +436,7 @@ def _legacy_rows(rows: list) -> Iterator[tuple[dict, object, tuple]]:
         for panel in row["panels"]:
             if not isinstance(panel, dict):
                 continue
-            span = panel.get("span") or _SPAN
-            width = int(span) * 2 if isinstance(span, (int, float)) and not isinstance(span, bool) else span
+            width = _span_width(panel.get("span"))
             h = _cells(panel["height"]) if panel.get("height") else row_h
             if isinstance(width, int) and x + width > _COLUMNS and x > 0:
                 top, x, line_h = top + max(line_h, row_h), 0, 0  # wraps to a new line

@@ -144,6 +144,8 @@ def test_record_name_suggestions_follow_what_the_rule_computes(lint_text, name, 
     pytest.param([{"panels": [{"id": 1, "title": "A"}]}, {"panels": [{"id": 2, "title": "B"}]}], None,
                  id="default spans, two rows"),
     pytest.param([{"panels": [{"id": 1, "span": 16, "title": "A"}]}], "32 columns wide", id="a span over 12 is still found"),
+    pytest.param([{"panels": [{"id": 1, "span": "6", "title": "A"}, {"id": 2, "span": 6.5, "title": "B"}]}], None,
+                 id="spans as strings and fractions, as JavaScript reads them"),
     pytest.param([{"panels": [{"id": 1, "span": 6, "title": "A"}]}, {"panels": [{"id": 1, "span": 6, "title": "B"}]}],
                  "share id 1", id="a shared id is still found"),
 ])
