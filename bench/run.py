@@ -62,6 +62,7 @@ class Timing:
     seconds: list[float]
     rss_kib: list[int]
     sys_seconds: list[float]  # kernel CPU time, the command's and its children's
+    cpu_seconds: list[float] = None  # user + kernel CPU time: less sensitive than wall time to a busy machine
 
     @property
     def median(self) -> float:
@@ -75,12 +76,16 @@ class Timing:
     def median_sys(self) -> float:
         return statistics.median(self.sys_seconds)
 
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu_seconds)
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run(cmd: Command) -> tuple[float, int, float]:
+def run(cmd: Command) -> tuple[float, int, float, float]:
     """Wall seconds, peak RSS (KiB) and system CPU seconds of one run; exits if the command fails."""
     if cmd.fresh:
         shutil.rmtree(cmd.fresh, ignore_errors=True)
@@ -97,20 +102,21 @@ def run(cmd: Command) -> tuple[float, int, float]:
         if proc.returncode != 0:
             err.seek(0)
             sys.exit(f"{' '.join(cmd.argv)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss, usage.ru_stime
+    return elapsed, usage.ru_maxrss, usage.ru_stime, usage.ru_utime + usage.ru_stime
 
 
 def alternate(label: str, commands: list[Command | None], repeat: int) -> list[Timing | None]:
     """Time each command `repeat` times, in turn; None (promtool missing) stays None."""
     present = [c for c in commands if c]
-    timings = {id(c): Timing([], [], []) for c in present}
+    timings = {id(c): Timing([], [], [], []) for c in present}
     log(f"{label}: warm-up")
     for cmd in present:
         run(cmd)
     for i in range(repeat):
         log(f"{label}: run {i + 1}/{repeat}")
         for cmd in present:
-            seconds, rss, sys_seconds = run(cmd)
+            seconds, rss, sys_seconds, cpu_seconds = run(cmd)
+            timings[id(cmd)].cpu_seconds.append(cpu_seconds)
             timings[id(cmd)].seconds.append(seconds)
             timings[id(cmd)].rss_kib.append(rss)
             timings[id(cmd)].sys_seconds.append(sys_seconds)
@@ -251,6 +257,7 @@ def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: 
     ours, prom = alternate("lint one rule", [Command([PYTHON, "build.py", "lint", one]), check_rules(promtool, [one])],
                            small * 4)
     table.time_row("`build.py lint` vs `promtool check rules`, a file of one rule", ours, prom, 2.0)
+    cpu_row(table, "a file of one rule", ours, prom)
 
     if os.path.isfile(CORPUS_RULES):
         split = os.path.join(tmp, "split")
@@ -262,6 +269,7 @@ def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: 
         ours, prom = alternate(f"lint {n_files} files", [ours_cmd, prom_cmd], small)
         table.time_row(f"`build.py lint` vs `promtool check rules`, {n_files} files one process each "
                        "(the corpus's rule file split by group)", ours, prom, 2.0)
+        cpu_row(table, f"{n_files} files one process each", ours, prom)
     else:
         log(f"{CORPUS_RULES} not found: the many-files row is skipped")
 
@@ -274,6 +282,14 @@ def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: 
     ours, prom = alternate(f"lint {n} rules", [Command([PYTHON, "build.py", "--root", catalog_root, "lint", rules_file]),
                                                check_rules(promtool, [rules_file])], large)
     table.time_row(f"`build.py lint` vs `promtool check rules`, one file of {n:,} rules³", ours, prom, 1.0)
+    cpu_row(table, f"one file of {n:,} rules", ours, prom)
+
+
+def cpu_row(table: "Table", what: str, ours: Timing, prom: Timing | None) -> None:
+    """The same comparison in CPU time (user + system, wait4): what start-up costs on a busy machine."""
+    ratio = ours.median_cpu / prom.median_cpu if prom else None
+    table.add(f"{what}: CPU time, ours vs promtool's", secs(ours.median_cpu),
+              secs(prom.median_cpu) if prom else None, ratio, "—", None)
 
 
 def split_groups(path: str, out: str) -> int:
