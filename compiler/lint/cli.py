@@ -79,14 +79,12 @@ def main(argv: list[str], root: str) -> int | None:
 
 def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
     from . import has_errors, report
+    from .command import policy_of
     from .external import lint_files
-    from .policy import Policy
     from .registry import RULES
-    from .command import FRAMEWORK_IDS
 
     project = load_light(root)
-    policy = Policy.build(project.config, opts["disable"], opts["severity"],
-                          [r.ID for r in RULES] + list(FRAMEWORK_IDS))
+    policy = policy_of(project.config, opts["disable"], opts["severity"])
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
     findings = policy.apply(lint_files(project, opts["paths"], rules=rules, catalog_strict=opts["catalog_strict"]))
     code = 1 if has_errors(findings, opts["strict"]) else 0

@@ -9,6 +9,13 @@ from .policy import Policy
 FRAMEWORK_IDS = ("input/read", "input/parse", "input/unknown", "lint/ignore")
 
 
+def policy_of(config, disable=(), severity=()) -> Policy:
+    """The lint policy of a project's config (and the command line); UsageError for what it cannot read."""
+    from .registry import RULES
+
+    return Policy.build(config, disable, severity, [r.ID for r in RULES] + list(FRAMEWORK_IDS))
+
+
 def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(), severity=(),
          catalog_strict: bool = False) -> tuple[int, str, str]:
     """(exit status, report for stdout, one-line summary for stderr); raises LoadError/UsageError."""
@@ -20,7 +27,7 @@ def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(
         return lint_paths(root, {"paths": list(paths), "fmt": fmt, "strict": strict, "disable": disable,
                                  "severity": severity, "catalog_strict": catalog_strict})
     project = load(root)
-    policy = Policy.build(project.config, disable, severity, [r.ID for r in RULES] + list(FRAMEWORK_IDS))
+    policy = policy_of(project.config, disable, severity)
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
     from ..pipeline import expand  # SLO expansion: lint what the build would emit
 
