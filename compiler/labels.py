@@ -59,6 +59,15 @@ NONE = LabelSet(EMPTY, EMPTY)
 OPEN = LabelSet(EMPTY, None)
 
 
+# Series every Prometheus writes itself (rule evaluation, scrapes): known to any Prometheus,
+# so not "outside the catalog" in other people's files.
+PROMETHEUS_SERIES = frozenset({
+    "ALERTS", "ALERTS_FOR_STATE", "up", "scrape_duration_seconds", "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling", "scrape_series_added", "scrape_timeout_seconds",
+    "scrape_sample_limit", "scrape_body_size_bytes",
+})
+
+
 class Known:
     """What the analysis may assume about series: the catalog where it applies, and recorded outputs.
 

@@ -24,6 +24,7 @@ from ..location import Location
 from ..model import fill_ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from .. import promql
+from ..labels import PROMETHEUS_SERIES
 from . import Context, Subject, known, run_split, suppressions, views, yamldoc
 from .finding import ERROR, NOTE, WARNING, Finding
 
@@ -96,7 +97,7 @@ def _unchecked_note(subjects, ctx) -> list[Finding]:
             if isinstance(node, pp.VectorSelector):
                 name = promql.metric_name(node)
                 if name is not None and name not in unchecked and ctx.catalog.lookup(name) is None \
-                        and not ctx.known.checks(name):
+                        and not ctx.known.checks(name) and name not in PROMETHEUS_SERIES:
                     unchecked[name] = subject.location
     if not unchecked:
         return []
