@@ -64,7 +64,7 @@ ALERT_CASES = [
     case(promql_absent, "count by (cluster, group) (ceph_nvmeof_gateway_info) == 1", None, "== 1 asks for exactly one"),
     case(promql_absent, "sum(rabbitmq_running) < 3", "returns nothing when the selected series are missing",
          "a too-few sum is still found"),
-    case(promql_absent, "count by (backend) (traefik_backend_server_up) == 0", "`count(...) == ...`",
+    case(promql_absent, "count by (backend) (traefik_backend_server_up) == 0", "`count(...) == ...` can never fire",
          "count == 0, which can never fire, is still found"),
     # --- counter-raw: a counter joined with an info series stays a counter ---------------------
     case(promql_counter_raw,
