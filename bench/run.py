@@ -273,8 +273,9 @@ def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: 
         cpu_row(table, f"{n_files} files one process each", ours, prom)
         # What pre-commit does by default: every changed file in one call (start-up paid once).
         paths = [os.path.join(split, f) for f in sorted(os.listdir(split))]
-        ours, prom = alternate(f"lint {n_files} files in one call", [Command([PYTHON, "build.py", "lint", *paths]),
-                                                                      check_rules(promtool, paths)], small)
+        # (exit 1 is expected: the corpus has true findings; the time is what counts here)
+        ours_all = Command(["sh", "-c", '"$0" "$@" >/dev/null; exit 0', PYTHON, "build.py", "lint", *paths])
+        ours, prom = alternate(f"lint {n_files} files in one call", [ours_all, check_rules(promtool, paths)], small)
         table.time_row(f"`build.py lint` vs `promtool check rules`, the same {n_files} files in one call "
                        "(pre-commit's batching)", ours, prom, None)
         cpu_row(table, f"{n_files} files in one call", ours, prom)
