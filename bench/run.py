@@ -247,11 +247,14 @@ ONE_RULE = """groups:
 LINT_NOTES = """
 Runs: {small} of the one-rule and many-files rows, {large} of the 10,000-rule row, after one untimed
 warm-up run; each run is a fresh process (the many-files row: one process per file, in sequence);
-the commands of a row alternate. Medians of wall time. Total time of this benchmark: {total:.0f} s."""
+the commands of a row alternate. Medians of wall time. Total time of this benchmark: {total:.0f} s.
+
+³ The {n:,} rules emitted for the generated {dashboards:,}-dashboard repository, concatenated into one
+file; lint's --root is a project holding only their catalog."""
 
 
-def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: int, large: int) -> None:
-    """The three lint rows: one rule, many small files one process each, one file of 10,000 rules."""
+def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: int, large: int) -> int:
+    """The lint rows: one rule, many small files (one process each, one call), one large file; its rule count."""
     one = os.path.join(tmp, "one-rule.yaml")
     with open(one, "w", encoding="utf-8") as fh:
         fh.write(ONE_RULE)
@@ -292,6 +295,7 @@ def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: 
                                                check_rules(promtool, [rules_file])], large)
     table.time_row(f"`build.py lint` vs `promtool check rules`, one file of {n:,} rules³", ours, prom, 1.0)
     cpu_row(table, f"one file of {n:,} rules", ours, prom)
+    return n
 
 
 def cpu_row(table: "Table", what: str, ours: Timing, prom: Timing | None) -> None:
@@ -329,11 +333,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         if args.lint:
             repo = generate(tmp, *SCALES[-1])
-            lint_rows(table, tmp, repo, promtool, small, large)
+            n = lint_rows(table, tmp, repo, promtool, small, large)
             print(machine(promtool))
             print()
             print(table.markdown())
-            print(LINT_NOTES.format(small=small, large=large, total=time.perf_counter() - started))
+            print(LINT_NOTES.format(small=small, large=large, total=time.perf_counter() - started, n=n,
+                                    dashboards=SCALES[-1][0]))
             return
         own_out = os.path.join(tmp, "own-out")
         ours, floor = alternate("own build", [Command([PYTHON, "build.py", "--out", own_out], fresh=own_out),
@@ -388,7 +393,7 @@ def main() -> None:
                 table.add(f"{what}: build per object vs {SCALES[0][0]:,}/{SCALES[0][1]:,}²",
                           f"{per_object[-1]:.3f} ms", f"{per_object[0]:.3f} ms", growth, "≤ 1.2x", growth <= 1.2)
 
-        lint_rows(table, tmp, repo, promtool, small, large)
+        n = lint_rows(table, tmp, repo, promtool, small, large)
 
     total = time.perf_counter() - started
     print(machine(promtool))

@@ -21,7 +21,7 @@ from ..location import Location
 from ..model import ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from . import views
-from .finding import ERROR, NOTE, WARNING, Finding
+from .finding import ERROR, WARNING, Finding
 
 
 def __getattr__(name: str):

@@ -6,7 +6,6 @@ still be found, through the same external-file path as `build.py lint PATH`.
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 from click.testing import CliRunner
