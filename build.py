@@ -2,12 +2,14 @@
 """Compile CodeVerify's monitoring definitions into out/ (see README.md).
 
 Exit status: 0 ok; 1 lint errors, stale out/ or tests/promtool/, or a failed verify;
-2 usage or load error, or verify without prometheus/promtool.
+2 usage or load error, or verify without prometheus/promtool; 130 Ctrl-C; 128 + N when
+stopped by signal N (SIGTERM, SIGHUP), after its children and temporaries are gone.
 """
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import time
 
@@ -16,7 +18,7 @@ import click
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
-from compiler import lint, pipeline, promql, write  # noqa: E402
+from compiler import children, lint, pipeline, promql, write  # noqa: E402
 from compiler.errors import LoadError, OutputError, UsageError  # noqa: E402
 from compiler.forked import ChildFailed  # noqa: E402
 
@@ -148,8 +150,20 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
     click.echo(f"rendered {len(done)} {what}dashboard previews in {time.perf_counter() - started:.2f}s", err=True)
 
 
+# verify's backfill: a quarter of an hour holds the 5m rate windows' scrapes; a week
+# is already 24 million samples to generate (3 hours: 420,000).
+HOURS_RANGE = (0.25, 168.0)
+
+
+def _hours(ctx, param, value: float) -> float:
+    low, high = HOURS_RANGE
+    if not (low <= value <= high):  # false for nan too
+        raise click.BadParameter(f"{value!r} is not a number of hours from {low} to {high:.0f}")
+    return value
+
+
 @cli.command()
-@click.option("--hours", default=3.0, show_default=True, help="Hours of synthetic data to backfill.")
+@click.option("--hours", default=3.0, show_default=True, callback=_hours, help="Hours of synthetic data to backfill.")
 @click.pass_obj
 def verify(obj, hours):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
@@ -236,9 +250,24 @@ def _stack_frames() -> int:
     return promql.stack_bytes() // 2048
 
 
+def main() -> None:
+    """cli() with Ctrl-C as exit 130 and SIGTERM/SIGHUP as 128 + N, each after every cleanup has run."""
+    children.exit_on_signals()
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt (and of Signalled)
+        signum = getattr(exc.__cause__, "signum", signal.SIGINT)
+        click.echo(f"interrupted by {signal.Signals(signum).name}", err=True)
+        sys.exit(128 + signum)
+    except click.ClickException as exc:  # usage: what standalone mode prints, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
     # As a command, one short process: no cyclic GC at all, not even the collections a
     # re-enabled GC would run over the build's heap at exit (0.3 s for 1,000 dashboards).
     # Imported (tests), _run() turns it off only for the build and back on after.
     gc.disable()
-    cli()
+    main()
