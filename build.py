@@ -192,13 +192,15 @@ def verify(obj, hours):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="Output format of the findings (printed on stdout).")
 @click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.option("--max-file-size", "max_bytes", type=click.IntRange(min=1), default=16 << 20, show_default=True,
+              help="Bytes: a larger PATH file is reported and skipped, unread.")
 @click.pass_context
-def lint_cmd(ctx, paths, fmt, strict):
+def lint_cmd(ctx, paths, fmt, strict, max_bytes):
     """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
     from compiler.lint.command import lint as run_lint
 
-    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"]),
-                               ctx.obj["debug"])
+    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"],
+                                                max_bytes=max_bytes), ctx.obj["debug"])
     click.echo(text, nl=False)
     click.echo(summary, err=True)
     sys.exit(code)

@@ -5,13 +5,14 @@ from ..load import load
 from . import RULES, has_errors, report, run, subjects
 
 
-def lint(root: str, paths=(), fmt: str = "text", strict: bool = False) -> tuple[int, str, str]:
+def lint(root: str, paths=(), fmt: str = "text", strict: bool = False,
+         max_bytes: int | None = None) -> tuple[int, str, str]:
     """(exit status, report for stdout, one-line summary for stderr); raises LoadError/UsageError."""
     project = load(root)
     if paths:
-        from .external import lint_files
+        from .external import MAX_FILE_BYTES, lint_files
 
-        findings = lint_files(project, list(paths))
+        findings = lint_files(project, list(paths), max_bytes=max_bytes or MAX_FILE_BYTES)
     else:
         from ..pipeline import expand  # SLO expansion: lint what the build would emit
 
