@@ -131,7 +131,7 @@ def test_large_trees_are_not_kept_by_the_parse_cache():
 
 def test_flow_style_yaml_is_read_as_yaml(tmp_path):
     path = tmp_path / "flow.yaml"
-    path.write_text('{groups: [{name: g, rules: [{record: "a:b:sum", expr: nosuch_metric_total}]}]}\n')
+    path.write_text('{groups: [{name: g, rules: [{record: "a:b:sum", expr: codeverify_nosuch_total}]}]}\n')
     code, out, _ = lint(path)
     assert code == 1 and "[promql/unknown-metric]" in out and "invalid JSON" not in out, out
 
