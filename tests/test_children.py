@@ -110,9 +110,9 @@ def small_project(tmp_path_factory):
         (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, root / name,
                                                                   **({"ignore": shutil.ignore_patterns("__pycache__")}
                                                                      if os.path.isdir(src) else {}))
-    slos = root / "slo" / "__init__.py"
-    text = slos.read_text()
-    slos.write_text(text[:text.index("SLOS = (")] + "SLOS = ()\n")
+    shutil.rmtree(root / "slo")  # the SLO modules would be unlisted definitions
+    (root / "slo").mkdir()
+    (root / "slo" / "__init__.py").write_text("SLOS = ()\n")
     return root
 
 
