@@ -141,3 +141,11 @@ def test_a_json_file_that_is_not_json_is_still_a_json_error(tmp_path):
     path.write_text("{panels: []}\n")
     code, out, _ = lint(path)
     assert code == 1 and "error [input/parse] invalid JSON" in out, out
+
+
+def test_a_dashboard_without_grid_positions_is_a_warning_not_none_columns(tmp_path):
+    path = tmp_path / "dash.json"
+    path.write_text('{"title": "x", "uid": "x", "panels": [{"type": "stat", "title": "p", "targets": [{"expr": "up"}]}]}')
+    code, out, _ = lint(path)
+    assert "is None columns wide" not in out
+    assert "warning [dashboard/layout] panel 'p' has no gridPos" in out, out
