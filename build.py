@@ -140,10 +140,14 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
             done = render(None)
         else:
             hours = review.data.RANGE_SECONDS / 3600 + 1
-            with e2e.synthetic_prometheus(result, hours) as (url, _, _):
-                # Recorded series (the SLO dashboard) exist from the server's own evaluations on.
-                e2e.query_time(result.project, url, 0)
-                done = render(review.data.prometheus(url, time.time()))
+
+            def synthetic():
+                with e2e.synthetic_prometheus(result, hours) as (url, _, _):
+                    # Recorded series (the SLO dashboard) exist from the server's own evaluations on.
+                    e2e.query_time(result.project, url, 0)
+                    return review.preview.render_all(result.files, out_dir, uids,
+                                                      review.data.prometheus(url, time.time()))
+            done = _run(synthetic, ctx.obj["debug"])  # any failure one line (its temporary directory removed, say)
     for uid in sorted(done):
         click.echo(os.path.join(out_dir, f"{uid}.png"))
     what = "changed " if changed_only else ""
@@ -371,6 +375,8 @@ def _run(fn, debug: bool):
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:
             raise
+        if getattr(exc, "exit_status", None):  # an error that is the user's to read (verify.ToolFailed)
+            _fail(str(exc), exc.exit_status)
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, and report it)")
     finally:
         sys.setrecursionlimit(limit)

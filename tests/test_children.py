@@ -153,3 +153,28 @@ def test_verify_stopped_in_any_phase_leaves_no_process_and_no_directory(small_pr
         assert stderr.strip().splitlines()[-1] == f"interrupted by {sig.name}", stderr
         assert "Traceback" not in stderr
     wait_until_gone(str(temp), str(temp))
+
+
+def test_preview_whose_temporary_directory_vanishes_is_one_line(fixture_project, tmp_path, monkeypatch):
+    """Issue 20 (family 7): a traceback when the directory went (a /tmp cleaner, a full disk)."""
+    from click.testing import CliRunner
+
+    import build
+    from compiler.proving import simulate, verify
+
+    try:
+        verify.tools()
+    except verify.ToolMissing as exc:
+        pytest.skip(str(exc))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    real = simulate.write
+
+    def vanishing(path, *args, **kwargs):
+        shutil.rmtree(os.path.dirname(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(simulate, "write", vanishing)
+    result = CliRunner().invoke(build.cli, ["--root", str(fixture_project), "preview", "--out", str(tmp_path / "png")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: No such file or directory: ") and len(result.output.splitlines()) == 1
+    wait_until_gone(str(tmp_path), str(tmp_path))

@@ -41,6 +41,12 @@ class ToolMissing(RuntimeError):
     pass
 
 
+class ToolFailed(RuntimeError):
+    """promtool refused the data, or Prometheus did not start: one line for the user, exit 1."""
+
+    exit_status = 1
+
+
 def tools() -> tuple[str, str]:
     """Paths of promtool and prometheus; ToolMissing names the package when one is absent."""
     found = {name: shutil.which(name) for name in ("promtool", "prometheus")}
@@ -68,7 +74,8 @@ def backfill(promtool: str, openmetrics_path: str, data_dir: str, supervisor: ch
         result = sup.run([promtool, "tsdb", "create-blocks-from", "openmetrics", openmetrics_path, data_dir],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"promtool could not backfill {openmetrics_path}: {result.stderr.strip() or result.stdout}")
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines() or [""]
+        raise ToolFailed(f"promtool could not backfill {openmetrics_path}: {said[-1]}")
 
 
 def free_port() -> int:
@@ -109,7 +116,8 @@ def _wait_ready(url: str, proc: subprocess.Popen, log_path: str) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             with open(log_path) as fh:
-                raise RuntimeError(f"prometheus exited with {proc.returncode}: {fh.read()[-2000:]}")
+                last = (fh.read()[-2000:].strip().splitlines() or [""])[-1]
+                raise ToolFailed(f"prometheus exited with {proc.returncode}: {last} (log: {log_path})")
         try:
             with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as resp:
                 if resp.status == 200:
@@ -117,7 +125,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, log_path: str) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"prometheus at {url} was not ready within {READY_TIMEOUT:.0f}s")
+    raise ToolFailed(f"prometheus at {url} was not ready within {READY_TIMEOUT:.0f}s")
 
 
 class QueryError(RuntimeError):
