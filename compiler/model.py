@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
@@ -303,6 +304,16 @@ class Scenario:
         for value in self.value if isinstance(self.value, tuple) else (self.value,):
             if value is not None and not is_finite(value):
                 raise ValueError(f"Scenario {self.name!r}: `value` {repr(value)[:40]} is not a finite number")
+        for selector, values in self.series.items():
+            if "{{" not in values and not _SERIES_VALUES.fullmatch(values.strip()):
+                raise ValueError(f"Scenario {self.name!r}: the values of `{selector[:60]}` {values[:60]!r} are not "
+                                 "promtool's notation (e.g. `0+10x20`, `1 _x3 stale`)")
+
+
+# promtool's expanding notation for input series (native histograms, `{{...}}`, left to promtool).
+_UNSIGNED = r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|Inf|inf|NaN|nan)"
+_SERIES_TERM = rf"(?:_|stale|[-+]?{_UNSIGNED})(?:[-+]{_UNSIGNED})?(?:x\d+)?"
+_SERIES_VALUES = re.compile(rf"{_SERIES_TERM}(?:\s+{_SERIES_TERM})*")
 
 
 def is_finite(number) -> bool:

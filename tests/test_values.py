@@ -7,6 +7,8 @@ reported in whichever definition first read it.
 """
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from compiler.proving import verify
@@ -101,3 +103,25 @@ def test_a_threshold_that_json_cannot_hold_is_refused():
         Threshold(float("nan"), "red")
     with pytest.raises(ValueError, match="`max` inf is not a finite number"):
         Panel("stat", "t", "d", (Target("up"),), max=float("inf"))
+
+
+SERIES_VALUES = ["0+10x20", "1 _x3 stale", "1-1x10", "10++1x2", "1x3", "0 0+1 x3", "1 + 2", "0+10x", "abc",
+                 "0x1F", "Inf -Inf", "1e3 2.5 -3"]
+
+
+@pytest.mark.parametrize("values", SERIES_VALUES)
+def test_scenario_series_values_are_refused_as_promtool_refuses_them(promtool, tmp_path, values):
+    from compiler.model import Scenario
+    (tmp_path / "rules.yaml").write_text("groups: []\n")
+    (tmp_path / "t.yaml").write_text(
+        "rule_files: [rules.yaml]\nevaluation_interval: 1m\ntests:\n- interval: 1m\n  input_series:\n"
+        f"  - series: 'up{{job=\"a\"}}'\n    values: '{values}'\n"
+        "  promql_expr_test:\n  - expr: up\n    eval_time: 0m\n    exp_samples: []\n")
+    done = subprocess.run([promtool, "test", "rules", "t.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    refused = any(word in (done.stdout + done.stderr).lower() for word in ("parse", "unexpected", "invalid"))
+    try:
+        Scenario("s", {'up{job="a"}': values}, at="0m")
+        ours = False
+    except ValueError as exc:
+        ours = "promtool's notation" in str(exc)
+    assert ours == refused, done.stdout + done.stderr
