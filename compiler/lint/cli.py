@@ -13,13 +13,14 @@ import os
 import sys
 
 FLAGS = {"--strict": "strict", "--catalog-strict": "catalog_strict"}
-VALUED = {"--format": "fmt", "--disable": "disable", "--severity": "severity"}
+VALUED = {"--format": "fmt", "--disable": "disable", "--severity": "severity", "--max-file-size": "max_bytes"}
 FORMATS = ("text", "json", "sarif")
 
 
 def parse(argv: list[str]) -> dict | None:
     """The options of `lint PATH...`, or None for anything click should handle."""
-    opts: dict = {"fmt": "text", "strict": False, "catalog_strict": False, "disable": [], "severity": [], "paths": []}
+    opts: dict = {"fmt": "text", "strict": False, "catalog_strict": False, "disable": [], "severity": [], "paths": [],
+                  "max_bytes": None}
     args = iter(argv)
     for arg in args:
         if arg == "--":
@@ -37,6 +38,10 @@ def parse(argv: list[str]) -> dict | None:
                 if value not in FORMATS:
                     return None
                 opts["fmt"] = value
+            elif VALUED[name] == "max_bytes":
+                if not value.isdigit() or int(value) < 1:
+                    return None  # click's message for a bad number
+                opts["max_bytes"] = int(value)
             else:
                 opts[VALUED[name]].append(value)
         elif arg.startswith("-"):
@@ -63,30 +68,47 @@ def main(argv: list[str], root: str) -> int | None:
         return None
     root = found[1]
     import gc
+    import signal
 
     gc.disable()  # a short process of many small objects and no cycles worth collecting
     from ..errors import LoadError, UsageError
 
+    def stopped(signum, frame):
+        raise _Stopped(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # as build.py's main(): 128 + N after cleanup
+        signal.signal(signum, stopped)
     try:
         code, text, summary = lint_paths(root, opts)
     except (LoadError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, _Stopped) as exc:  # a forked lint child is cancelled on the way out
+        signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
+        print(f"interrupted by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     sys.stdout.write(text)
     print(summary, file=sys.stderr)
     return code
 
 
+class _Stopped(BaseException):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
     from . import has_errors, report
     from .command import policy_of
-    from .external import lint_files
+    from .external import MAX_FILE_BYTES, lint_files
     from .registry import RULES
 
     project = load_light(root)
     policy = policy_of(project.config, opts["disable"], opts["severity"])
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
-    findings = policy.apply(lint_files(project, opts["paths"], rules=rules, catalog_strict=opts["catalog_strict"]))
+    findings = policy.apply(lint_files(project, opts["paths"], rules=rules, catalog_strict=opts["catalog_strict"],
+                                       max_bytes=opts.get("max_bytes") or MAX_FILE_BYTES))
     code = 1 if has_errors(findings, opts["strict"]) else 0
     return code, report.render(findings, opts["fmt"], RULES), report.summary(findings)
 

@@ -17,7 +17,7 @@ def policy_of(config, disable=(), severity=()) -> Policy:
 
 
 def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(), severity=(),
-         catalog_strict: bool = False) -> tuple[int, str, str]:
+         catalog_strict: bool = False, max_bytes: int | None = None) -> tuple[int, str, str]:
     """(exit status, report for stdout, one-line summary for stderr); raises LoadError/UsageError."""
     from .registry import RULES
 
@@ -25,7 +25,7 @@ def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(
         from .cli import lint_paths
 
         return lint_paths(root, {"paths": list(paths), "fmt": fmt, "strict": strict, "disable": disable,
-                                 "severity": severity, "catalog_strict": catalog_strict})
+                                 "severity": severity, "catalog_strict": catalog_strict, "max_bytes": max_bytes})
     project = load(root)
     policy = policy_of(project.config, disable, severity)
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
