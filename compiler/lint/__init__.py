@@ -13,6 +13,7 @@ alerts/routing). A rule's SCOPE is one of them or a tuple of them.
 """
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator, Mapping
@@ -147,6 +148,25 @@ def _results(rule, obj, ctx) -> list:
     except RecursionError:  # the rules recurse over expressions, some of them over sub-chains
         return [(f"nests too deeply to check (more than Python's {sys.getrecursionlimit()} frames): "
                  "split the expression, e.g. into recording rules", "error")]
+    except Exception as exc:  # a bug in the rule: the finding names the rule and the object, not a traceback
+        return [(f"the rule crashed on this object ({_where(exc)}{type(exc).__name__}: {exc}): "
+                 "a bug in the lint rule, not in the definition", "error")]
+
+
+def _where(exc: BaseException) -> str:
+    """`compiler/lint/rules/x.py:12: `: where the exception was raised, for the rule's author."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    path = frames[-1].filename
+    if path.startswith(_REPO):
+        path = os.path.relpath(path, _REPO).replace(os.sep, "/")
+    return f"{path}:{frames[-1].lineno}: "
+
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
 def run_split(project, subjects: list[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:
