@@ -258,41 +258,20 @@ class _File:
         line = (lambda obj: getattr(obj, "line", None)) if lines else (lambda obj: None)
         uid = d.get("uid") or d.get("title") or os.path.basename(self.path)
         dloc = Location(self.name, line(d), prefix + (f"dashboard '{uid}'",))
-        templating = d.get("templating") if isinstance(d.get("templating"), dict) else {}
-        variables = []
-        for v in templating.get("list") or ():
-            if isinstance(v, dict) and isinstance(v.get("name"), str):
-                query = v.get("query")
-                if isinstance(query, dict):
-                    query = query.get("query", "")
-                variables.append(views.VariableView(v["name"], str(v.get("type", "")),
-                                                    query if isinstance(query, str) else "", v.get("datasource")))
+        variables = _variables(d)
         plugin_of = {v.name: v.query for v in variables if v.kind == "datasource"}
         dview = views.DashboardView(str(uid), str(d.get("title", "")), variables)
         children: list[Subject] = []
         for panel, parent in _panels(d):
             title = panel.get("title") or f"#{panel.get('id', '?')}"
-            kind = str(panel.get("type", ""))
             ploc = Location(self.name, line(panel), dloc.path + (f"panel '{title}'",))
-            grid = panel.get("gridPos")
-            grid = tuple(grid.get(k) for k in ("x", "y", "w", "h")) if isinstance(grid, dict) else None
-            pview = views.PanelView(str(title), kind, _unit(panel, kind), id=panel.get("id"), grid=grid,
-                                    width=grid[2] if grid else None, datasource=panel.get("datasource"),
-                                    parent=parent)
+            pview = _panel_view(panel, str(title), parent)
             children.append(Subject("panel", pview, ploc))
-            targets = panel.get("targets")
-            targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
-            refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
-            for ref, t in zip(refs, targets):
-                expr = t.get("expr")
+            for t, tview in _target_views(panel, pview):
                 ds = t.get("datasource") or panel.get("datasource")
-                legend = t.get("legendFormat")
-                tview = views.TargetView(ref, expr if isinstance(expr, str) else "",
-                                         legend if isinstance(legend, str) else "", t.get("datasource"))
-                pview.targets.append(tview)
-                if isinstance(expr, str) and expr.strip() and _is_prometheus(ds, plugin_of):
-                    tloc = ploc.child(f"target {ref}", line(t))
-                    tview.query = Query(tloc, expr, PANEL, {}, tview, legend=tview.legend)
+                if tview.expr.strip() and _is_prometheus(ds, plugin_of):
+                    tloc = ploc.child(f"target {tview.ref_id}", line(t))
+                    tview.query = Query(tloc, tview.expr, PANEL, {}, tview, legend=tview.legend)
                     children.append(Subject("query", tview.query, tloc))
             dview.panels.append(pview)
         self.subjects.append(Subject("dashboard", dview, dloc))
@@ -301,6 +280,49 @@ class _File:
 
 def _is_dashboard(d: dict) -> bool:
     return isinstance(d.get("panels"), list) or isinstance(d.get("rows"), list)
+
+
+def _variables(d: dict) -> list:
+    templating = d.get("templating") if isinstance(d.get("templating"), dict) else {}
+    variables = []
+    for v in templating.get("list") or ():
+        if isinstance(v, dict) and isinstance(v.get("name"), str):
+            query = v.get("query")
+            if isinstance(query, dict):
+                query = query.get("query", "")
+            variables.append(views.VariableView(v["name"], str(v.get("type", "")),
+                                                query if isinstance(query, str) else "", v.get("datasource")))
+    return variables
+
+
+# Grafana's migration of the pre-5.0 rows model: a panel without `span` is 4 of 12
+# columns wide, and each of the 12 is two of today's 24 (DashboardMigrator).
+_LEGACY_SPAN, _LEGACY_COLUMN = 4, 2
+
+
+def _panel_view(panel: dict, title: str, parent) -> views.PanelView:
+    kind = str(panel.get("type", ""))
+    grid = panel.get("gridPos")
+    grid = tuple(grid.get(k) for k in ("x", "y", "w", "h")) if isinstance(grid, dict) else None
+    width = grid[2] if grid else None
+    if grid is None and isinstance(parent, tuple) and parent[0] == "legacy-row":
+        span = panel.get("span") or _LEGACY_SPAN
+        width = int(span) * _LEGACY_COLUMN if isinstance(span, (int, float)) and not isinstance(span, bool) else span
+    return views.PanelView(title, kind, _unit(panel, kind), id=panel.get("id"), grid=grid,
+                           width=width, datasource=panel.get("datasource"), parent=parent)
+
+
+def _target_views(panel: dict, pview) -> Iterator[tuple[dict, views.TargetView]]:
+    """Each target of the panel, with its view (added to the panel's), refIds filled in as Grafana does."""
+    targets = panel.get("targets")
+    targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+    refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
+    for ref, t in zip(refs, targets):
+        expr, legend = t.get("expr"), t.get("legendFormat")
+        tview = views.TargetView(ref, expr if isinstance(expr, str) else "",
+                                 legend if isinstance(legend, str) else "", t.get("datasource"))
+        pview.targets.append(tview)
+        yield t, tview
 
 
 def _panels(d: dict) -> Iterator[tuple[dict, object]]:
