@@ -246,7 +246,7 @@ def subjects(project) -> Iterator[Subject]:
             loc = project.locate(rule, f"group '{group.name}'", f"{kind} '{name}'")
             ignore = suppressions(rule.lint_ignore, loc)
             view = views.RuleView(kind, name, _rule_data(rule, kind, project.config), None, model=rule)
-            view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
+            view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore)
             gview.rules.append(view)
             ruleset.append((view, loc))
             rule_subjects.append(Subject("rule", view, loc, ignore))
@@ -303,7 +303,7 @@ def _dashboard_subjects(project, dash) -> Iterator[Subject]:
             if target.datasource != "prometheus":
                 continue
             tloc = ploc.child(f"target {ref_id}", getattr(target.src, "line", None))
-            tview.query = Query(tloc, target.expr, PANEL, pignore, tview, legend=tview.legend)
+            tview.query = Query(tloc, target.expr, PANEL, pignore, legend=tview.legend)
             children.append(Subject("query", tview.query, tloc, pignore))
         dview.panels.append(pview)
     yield Subject("dashboard", dview, dloc, dignore)

@@ -213,7 +213,7 @@ class _File:
                 if isinstance(expr, (int, float)) and not isinstance(expr, bool):
                     expr = str(expr)
                 if isinstance(expr, str) and expr.strip():
-                    view.query = Query(loc, expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
+                    view.query = Query(loc, expr, ALERT if kind == views.ALERT else RECORD, ignore)
                 if kind == views.RECORD and isinstance(name, str):
                     self.recorded.append(name)
                 gview.rules.append(view)
@@ -271,7 +271,7 @@ class _File:
                 ds = t.get("datasource") or panel.get("datasource")
                 if tview.expr.strip() and _is_prometheus(ds, plugin_of):
                     tloc = ploc.child(f"target {tview.ref_id}", line(t))
-                    tview.query = Query(tloc, tview.expr, PANEL, {}, tview, legend=tview.legend)
+                    tview.query = Query(tloc, tview.expr, PANEL, {}, legend=tview.legend)
                     children.append(Subject("query", tview.query, tloc))
             dview.panels.append(pview)
         self.subjects.append(Subject("dashboard", dview, dloc))

@@ -36,10 +36,6 @@ class TemplateError(ValueError):
     pass
 
 
-def uses_value(template: str) -> bool:
-    return any(re.search(_VALUE, m.group(1)) for m in _ACTION.finditer(template))
-
-
 def render(template: str, labels: dict[str, str], value: float | None) -> str:
     """Render `template` as Prometheus renders an alert annotation.
 
