@@ -261,6 +261,34 @@ def test_an_slo_objective_change_states_the_error_budget():
     ]
 
 
+def _rule_counts(files: dict[str, bytes]) -> dict[str, int]:
+    """Alerts and recording rules in the rule files of out/, as the build counts them."""
+    counts = {"alert": 0, "recording rule": 0}
+    for path, data in files.items():
+        if path.startswith("prometheus/") and path.endswith(".rules.yaml"):
+            for group in yaml.safe_load(data)["groups"]:
+                for rule in group["rules"]:
+                    counts["alert" if "alert" in rule else "recording rule"] += 1
+    return counts
+
+
+def test_unchanged_counts_are_the_builds_counts():
+    # Once 60 of the build's 64 recording rules: each SLO's objective rule was skipped, unsaid.
+    report = diff.compare(snapshot.read(BASE), snapshot.read(BASE))
+    counts = _rule_counts(BASE)
+    assert report.unchanged.get("alert", 0) == counts["alert"]
+    assert report.unchanged.get("recording rule", 0) == counts["recording rule"]
+    slos = {r.slo for r in snapshot.read(BASE).rules.values() if r.slo}
+    assert report.unchanged.get("SLO", 0) == len(slos)
+
+
+def test_an_slo_change_and_the_unchanged_add_up_to_the_builds_counts():
+    report = compare(slo_rules("0.995"), old=slo_rules("0.999"))
+    [entry] = [e for e in report.entries if e.kind == "SLO"]
+    told = 2  # the objective and the one generated rule "updated to match"
+    assert report.unchanged["recording rule"] + told == _rule_counts(slo_rules("0.995"))["recording rule"]
+
+
 @pytest.mark.parametrize("objective, allowed", [
     pytest.param(0.999, "43.2 minutes", id="three nines allow 43.2 minutes"),
     pytest.param(0.995, "3.6 hours", id="99.5% allows 3.6 hours"),

@@ -52,8 +52,9 @@ def compare(old: Snapshot, new: Snapshot, base: Base | None = None) -> Report:
     unchanged: dict[str, int] = {}
     dash_entries, unchanged["dashboard"] = _dashboards(old.dashboards, new.dashboards)
     entries += dash_entries
-    slo_entries, folded = _slos(old.rules, new.rules)
+    slo_entries, folded, same_slos = _slos(old.rules, new.rules)
     rule_entries, unchanged["alert"], unchanged["recording rule"] = _rules(old, new, folded)
+    unchanged["SLO"] = same_slos
     entries += rule_entries + slo_entries
     entries += _files(old.others, new.others)
     return Report(base, entries, {k: v for k, v in unchanged.items() if v})
@@ -249,14 +250,7 @@ def _get(obj, path: str):
 def _panels(old: dict, new: dict) -> list[Item]:
     a, b = _keyed_panels(old), _keyed_panels(new)
     gone = [k for k in a if k not in b]
-    fresh = [k for k in b if k not in a]
-    # A panel whose title changed but whose queries did not is a renamed panel.
-    renamed: dict[str, str] = {}
-    for k in fresh:
-        exprs = _exprs(b[k][0])
-        match = next((g for g in gone if g not in renamed.values() and exprs and _exprs(a[g][0]) == exprs), None)
-        if match:
-            renamed[k] = match
+    renamed = _renamed_panels(a, b, gone)
     items: list[Item] = []
     shifts: list[tuple[str, int]] = []  # panels only pushed up or down by a change above them
     for key in b:
@@ -267,16 +261,35 @@ def _panels(old: dict, new: dict) -> list[Item]:
             items.append(Item(f"{label}: renamed from **{before.get('title', '')}**"))
             items += _panel_items(label, before, before_row, panel, row, shifts)
         elif key not in a:
-            unit = _defaults(panel).get("unit")
-            extra = f", unit `{unit}`" if unit else ""
-            kind = "" if panel.get("type") == "row" else f" ({panel.get('type')}{extra}, {_grid(panel)})"
-            items.append(Item(f"{label} added{kind}", [f"+{t.get('refId', '?')}: {pretty.normalise(t.get('expr', ''), _language(t))}" for t in panel.get("targets") or []]))
+            items.append(_added_panel(label, panel))
         else:
             items += _panel_items(label, a[key][0], a[key][1], panel, row, shifts)
-    for key in gone:
-        if key not in renamed.values():
-            items.append(Item(f"{_panel_label(a[key][0])} removed"))
-    # One line for the knock-on effect of a resize or insertion, not one per panel.
+    items += [Item(f"{_panel_label(a[key][0])} removed") for key in gone if key not in renamed.values()]
+    return items + _shift_items(shifts)
+
+
+def _renamed_panels(a: dict, b: dict, gone: list[str]) -> dict[str, str]:
+    """New key -> old key of panels whose title changed but whose queries did not."""
+    renamed: dict[str, str] = {}
+    for k in (k for k in b if k not in a):
+        exprs = _exprs(b[k][0])
+        match = next((g for g in gone if g not in renamed.values() and exprs and _exprs(a[g][0]) == exprs), None)
+        if match:
+            renamed[k] = match
+    return renamed
+
+
+def _added_panel(label: str, panel: dict) -> Item:
+    unit = _defaults(panel).get("unit")
+    extra = f", unit `{unit}`" if unit else ""
+    kind = "" if panel.get("type") == "row" else f" ({panel.get('type')}{extra}, {_grid(panel)})"
+    code = [f"+{t.get('refId', '?')}: {pretty.normalise(t.get('expr', ''), _language(t))}" for t in panel.get("targets") or []]
+    return Item(f"{label} added{kind}", code)
+
+
+def _shift_items(shifts: list[tuple[str, int]]) -> list[Item]:
+    """One line for the knock-on effect of a resize or insertion, not one per panel."""
+    items = []
     for delta in sorted({d for _, d in shifts}):
         names = [n for n, d in shifts if d == delta]
         way = f"down {delta}" if delta > 0 else f"up {-delta}"
@@ -316,32 +329,8 @@ def _fmt_steps(steps) -> str:
 
 
 def _panel_items(label: str, old: dict, old_row: str, new: dict, new_row: str, shifts: list) -> list[Item]:
-    items: list[Item] = []
-
-    def say(text: str, code=None):
-        items.append(Item(f"{label}: {text}", code or []))
-
-    if old.get("type") != new.get("type"):
-        say(f"type {q(old.get('type'))} → {q(new.get('type'))}")
-    if old_row != new_row and new.get("type") != "row":
-        say(f"moved from row **{old_row or '(none)'}** to row **{new_row or '(none)'}**")
-    g_old, g_new = old.get("gridPos") or {}, new.get("gridPos") or {}
-    if g_old.get("x") == g_new.get("x") and g_old.get("y") != g_new.get("y") and old_row == new_row:
-        shifts.append((f"**{new.get('title', '')}**", (g_new.get("y") or 0) - (g_old.get("y") or 0)))
-    elif (g_old.get("x"), g_old.get("y")) != (g_new.get("x"), g_new.get("y")):
-        say(f"moved from column {g_old.get('x')}, line {g_old.get('y')} to column {g_new.get('x')}, line {g_new.get('y')}")
-    if (g_old.get("w"), g_old.get("h")) != (g_new.get("w"), g_new.get("h")):
-        say(f"resized from {g_old.get('w')}×{g_old.get('h')} to {g_new.get('w')}×{g_new.get('h')}")
-    if old.get("description") != new.get("description"):
-        say(f"description {quote(old.get('description'))} → {quote(new.get('description'))}")
-    d_old, d_new = _defaults(old), _defaults(new)
-    for field_name in ("unit", "min", "max", "decimals"):
-        if d_old.get(field_name) != d_new.get(field_name):
-            say(f"{field_name} {q(d_old.get(field_name))} → {q(d_new.get(field_name))}")
-    if _steps(old) != _steps(new):
-        say(f"thresholds {_fmt_steps(_steps(old))} → {_fmt_steps(_steps(new))}")
-    if old.get("collapsed") != new.get("collapsed") and new.get("type") == "row":
-        say("now collapsed" if new.get("collapsed") else "now expanded")
+    said = _placement(old, old_row, new, new_row, shifts) + _display(old, new)
+    items = [Item(f"{label}: {text}") for text in said]
     items += _targets(label, old.get("targets") or [], new.get("targets") or [])
     handled = {"type", "gridPos", "description", "targets", "id", "title", "panels", "collapsed"}
     rest_old = {**old, "fieldConfig": _strip_defaults(old)}
@@ -350,6 +339,40 @@ def _panel_items(label: str, old: dict, old_row: str, new: dict, new_row: str, s
     if other:
         items.append(Item(f"{label}: {other.text}"))
     return items
+
+
+def _placement(old: dict, old_row: str, new: dict, new_row: str, shifts: list) -> list[str]:
+    """Kind, row, position and size; a panel only pushed down by one above goes to `shifts`."""
+    said = []
+    if old.get("type") != new.get("type"):
+        said.append(f"type {q(old.get('type'))} → {q(new.get('type'))}")
+    if old_row != new_row and new.get("type") != "row":
+        said.append(f"moved from row **{old_row or '(none)'}** to row **{new_row or '(none)'}**")
+    g_old, g_new = old.get("gridPos") or {}, new.get("gridPos") or {}
+    if g_old.get("x") == g_new.get("x") and g_old.get("y") != g_new.get("y") and old_row == new_row:
+        shifts.append((f"**{new.get('title', '')}**", (g_new.get("y") or 0) - (g_old.get("y") or 0)))
+    elif (g_old.get("x"), g_old.get("y")) != (g_new.get("x"), g_new.get("y")):
+        said.append(f"moved from column {g_old.get('x')}, line {g_old.get('y')} "
+                    f"to column {g_new.get('x')}, line {g_new.get('y')}")
+    if (g_old.get("w"), g_old.get("h")) != (g_new.get("w"), g_new.get("h")):
+        said.append(f"resized from {g_old.get('w')}×{g_old.get('h')} to {g_new.get('w')}×{g_new.get('h')}")
+    return said
+
+
+def _display(old: dict, new: dict) -> list[str]:
+    """Description, unit and scale, thresholds, a row's collapsed state."""
+    said = []
+    if old.get("description") != new.get("description"):
+        said.append(f"description {quote(old.get('description'))} → {quote(new.get('description'))}")
+    d_old, d_new = _defaults(old), _defaults(new)
+    for field_name in ("unit", "min", "max", "decimals"):
+        if d_old.get(field_name) != d_new.get(field_name):
+            said.append(f"{field_name} {q(d_old.get(field_name))} → {q(d_new.get(field_name))}")
+    if _steps(old) != _steps(new):
+        said.append(f"thresholds {_fmt_steps(_steps(old))} → {_fmt_steps(_steps(new))}")
+    if old.get("collapsed") != new.get("collapsed") and new.get("type") == "row":
+        said.append("now collapsed" if new.get("collapsed") else "now expanded")
+    return said
 
 
 def _strip_defaults(panel: dict) -> dict:
@@ -424,10 +447,10 @@ def _describe_objective(value: float | None) -> str:
     return f"{percent(value)} (error budget {budget(value)} per {BUDGET_DAYS} days)"
 
 
-def _slos(old: dict[str, Rule], new: dict[str, Rule]) -> tuple[list[Entry], set[str]]:
-    """SLO entries, and the SLOs whose generated rules are summarised in them."""
+def _slos(old: dict[str, Rule], new: dict[str, Rule]) -> tuple[list[Entry], set[str], int]:
+    """SLO entries, the SLOs whose generated rules are summarised in them, and how many SLOs are unchanged."""
     a, b = _objectives(old), _objectives(new)
-    entries, folded = [], set()
+    entries, folded, same = [], set(), 0
     for slo in sorted(set(a) | set(b)):
         service = (b.get(slo) or a.get(slo))[1]
         name = f"`{slo}`" + (f" (service `{service}`)" if service else "")
@@ -442,9 +465,10 @@ def _slos(old: dict[str, Rule], new: dict[str, Rule]) -> tuple[list[Entry], set[
             how = " (looser: more errors allowed before alerts fire)" if loosened else " (stricter)" if a[slo][0] is not None and b[slo][0] is not None else ""
             entries.append(Entry("SLO", name, CHANGED, [Item(f"objective {_describe_objective(a[slo][0])} → {_describe_objective(b[slo][0])}{how}{count}")], slo))
         else:
+            same += 1
             continue
         folded.add(slo)
-    return entries, folded
+    return entries, folded, same
 
 
 def _generated_changes(old: dict[str, Rule], new: dict[str, Rule], slo: str) -> int:
@@ -456,28 +480,38 @@ def _generated_changes(old: dict[str, Rule], new: dict[str, Rule], slo: str) -> 
 
 
 def _rules(old: Snapshot, new: Snapshot, folded: set[str]) -> tuple[list[Entry], int, int]:
-    entries, same_alerts, same_records = [], 0, 0
+    """Entries of alerts and recording rules, and how many of each compared equal.
+
+    The rules an SLO generates are told with the SLO when its objective changed
+    (`folded`); those of them that did not change still count as unchanged, so
+    that changed and unchanged add up to what the build counts.
+    """
+    entries, same = [], {"alert": 0, "recording rule": 0}
     routed = old.route is not None or new.route is not None
     for key in sorted(set(old.rules) | set(new.rules), key=lambda k: ((old.rules.get(k) or new.rules.get(k)).kind, k)):
         a, b = old.rules.get(key), new.rules.get(key)
-        rule = b or a
-        if rule.slo in folded or rule.name == SLO_OBJECTIVE:
-            continue  # shown with its SLO
-        kind = "alert" if rule.kind == "alert" else "recording rule"
-        name = f"`{key}`"
-        if a is None:
-            entries.append(Entry(kind, name, ADDED, _new_rule(b, new.route if routed else None), key))
-        elif b is None:
-            entries.append(Entry(kind, name, REMOVED, [Item(f"was in group `{a.group}`")], key))
+        kind = "alert" if (b or a).kind == "alert" else "recording rule"
+        if (b or a).slo in folded:
+            same[kind] += a is not None and b is not None and a.data == b.data
+            continue
+        entry = _rule_entry(kind, key, a, b, old.route if routed else None, new.route if routed else None)
+        if entry is None:
+            same[kind] += 1
         else:
-            items = _rule_items(a, b, old.route, new.route) if routed else _rule_items(a, b, None, None)
-            if items:
-                entries.append(Entry(kind, name, CHANGED, items, key))
-            elif kind == "alert":
-                same_alerts += 1
-            else:
-                same_records += 1
-    return entries, same_alerts, same_records
+            entries.append(entry)
+    return entries, same["alert"], same["recording rule"]
+
+
+def _rule_entry(kind: str, key: str, a: Rule | None, b: Rule | None,
+                old_route: dict | None, new_route: dict | None) -> Entry | None:
+    """The entry of a rule added, removed or changed; None when it compares equal."""
+    name = f"`{key}`"
+    if a is None:
+        return Entry(kind, name, ADDED, _new_rule(b, new_route), key)
+    if b is None:
+        return Entry(kind, name, REMOVED, [Item(f"was in group `{a.group}`")], key)
+    items = _rule_items(a, b, old_route, new_route)
+    return Entry(kind, name, CHANGED, items, key) if items else None
 
 
 def _new_rule(rule: Rule, route: dict | None) -> list[Item]:
@@ -495,33 +529,47 @@ def _rule_items(a: Rule, b: Rule, old_route: dict | None, new_route: dict | None
     items: list[Item] = []
     if a.group != b.group:
         items.append(Item(f"moved from group `{a.group}` to `{b.group}`"))
-    old_expr, new_expr = str(a.data.get("expr", "")), str(b.data.get("expr", ""))
-    if not pretty.same(old_expr, new_expr):
-        threshold = pretty.threshold_change(old_expr, new_expr)
-        if threshold:
-            items.append(Item(f"threshold `{threshold[0]}` → `{threshold[1]}`"))
-        else:
-            items.append(Item("expression changed", pretty.inline_diff(old_expr, new_expr)))
+    items += _expr_items(str(a.data.get("expr", "")), str(b.data.get("expr", "")))
     for field_name in ("for", "keep_firing_for"):
         if a.data.get(field_name) != b.data.get(field_name):
             items.append(Item(f"`{field_name}` {q(a.data.get(field_name) or '0s')} → {q(b.data.get(field_name) or '0s')}"))
-    la, lb = a.labels, b.labels
-    if la.get("severity") != lb.get("severity"):
-        pages = " (now pages)" if lb.get("severity") == "critical" else " (no longer pages)" if la.get("severity") == "critical" else ""
-        items.append(Item(f"**severity {q(la.get('severity'))} → {q(lb.get('severity'))}**{pages}", loud=True))
-    for label in sorted((set(la) | set(lb)) - {"severity"}):
-        if la.get(label) != lb.get(label):
-            items.append(Item(f"label `{label}` {q(la.get(label))} → {q(lb.get(label))}"))
+    items += _label_items(a.labels, b.labels)
     an_a, an_b = a.data.get("annotations") or {}, b.data.get("annotations") or {}
     for key in sorted(set(an_a) | set(an_b)):
         if an_a.get(key) != an_b.get(key):
             items.append(Item(f"annotation `{key}` {quote(an_a.get(key))} → {quote(an_b.get(key))}"))
     if a.kind == "alert" and (old_route is not None or new_route is not None):
-        r_old = receivers(old_route, alert_labels(a)) if old_route else []
-        r_new = receivers(new_route, alert_labels(b)) if new_route else []
-        if r_old != r_new:
-            items.append(Item(f"**route {q(r_old)} → {q(r_new)}**", loud=True))
+        items += _route_items(a, b, old_route, new_route)
     return items
+
+
+def _expr_items(old_expr: str, new_expr: str) -> list[Item]:
+    """A threshold change said as one, any other change as a diff of the prettified expressions."""
+    if pretty.same(old_expr, new_expr):
+        return []
+    threshold = pretty.threshold_change(old_expr, new_expr)
+    if threshold:
+        return [Item(f"threshold `{threshold[0]}` → `{threshold[1]}`")]
+    return [Item("expression changed", pretty.inline_diff(old_expr, new_expr))]
+
+
+def _label_items(la: dict, lb: dict) -> list[Item]:
+    """Severity first and loud (it decides who is paged), then the other labels."""
+    items = []
+    old, new = la.get("severity"), lb.get("severity")
+    if old != new:
+        pages = " (now pages)" if new == "critical" else " (no longer pages)" if old == "critical" else ""
+        items.append(Item(f"**severity {q(old)} → {q(new)}**{pages}", loud=True))
+    for label in sorted((set(la) | set(lb)) - {"severity"}):
+        if la.get(label) != lb.get(label):
+            items.append(Item(f"label `{label}` {q(la.get(label))} → {q(lb.get(label))}"))
+    return items
+
+
+def _route_items(a: Rule, b: Rule, old_route: dict | None, new_route: dict | None) -> list[Item]:
+    r_old = receivers(old_route, alert_labels(a)) if old_route else []
+    r_new = receivers(new_route, alert_labels(b)) if new_route else []
+    return [Item(f"**route {q(r_old)} → {q(r_new)}**", loud=True)] if r_old != r_new else []
 
 
 # --- other files -------------------------------------------------------------------------
