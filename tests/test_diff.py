@@ -82,6 +82,8 @@ def set_query(title, expr):
 
 OVERVIEW = "codeverify-overview"
 WORKERS_UP = 'sum(up{app="codeverify-worker"})'
+# Where the panel sits today, read from out/: a panel added above it moves it, not these cases.
+GRID = next(p for p in json.loads(BASE[f"grafana/{OVERVIEW}.json"])["panels"] if p.get("title") == "Workers up")["gridPos"]
 
 
 CASES = [
@@ -126,15 +128,15 @@ CASES = [
         id="a description change quotes both texts",
     ),
     pytest.param(
-        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(w=12)),
+        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(w=GRID["w"] + 1)),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
-         "- panel Workers up: resized from 6×5 to 12×5"],
+         f"- panel Workers up: resized from {GRID['w']}×{GRID['h']} to {GRID['w'] + 1}×{GRID['h']}"],
         id="a resized panel is reported with its grid size",
     ),
     pytest.param(
-        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(x=0, y=40)),
+        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(x=0, y=400)),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
-         "- panel Workers up: moved from column 18, line 1 to column 0, line 40"],
+         f"- panel Workers up: moved from column {GRID['x']}, line {GRID['y']} to column 0, line 400"],
         id="a moved panel is reported with its grid position",
     ),
     pytest.param(
