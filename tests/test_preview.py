@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 import build
-from compiler import pipeline
+from compiler import pipeline, promql, selection
 from compiler.errors import UsageError
 from compiler.review import data, preview
 from conftest import ROOT
@@ -96,8 +96,12 @@ def test_a_data_source_is_asked_for_every_metric_query_and_its_lines_are_drawn(t
     dash = load("codeverify-overview")
     calls: list = []
     rects = preview.render(dash, str(tmp_path / "data.png"), stub_source(calls))
-    expected = [t["expr"] for p in dash["panels"] if p["type"] != "logs" for t in p.get("targets", [])]
-    assert calls == expected
+    # Asked as the dashboard opens: the namespace and cluster filters on their defaults.
+    opened = selection.from_json(dash)
+    assert opened == {"cluster": ".*", "namespace": "codeverify"}
+    expected = [promql.expand(t["expr"], opened) for p in dash["panels"] if p["type"] != "logs"
+                for t in p.get("targets", [])]
+    assert calls == expected and not any("$" in c for c in calls)
     timeseries = next(r for r in rects if r.kind == "timeseries")
     with Image.open(tmp_path / "data.png") as image:
         body = image.convert("RGB").crop((timeseries.x + 60, timeseries.y + 40, timeseries.x + timeseries.w - 10,

@@ -43,7 +43,8 @@ def labels_of(expr: str) -> set[str]:
 
 # --- the labels an alert carries ---------------------------------------------------------
 
-CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "container", "app"}
+# The scrape labels, and the cluster label Thanos or Mimir may add to every series (config.CLUSTER_LABEL).
+CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "container", "app", "cluster"}
 
 
 @pytest.mark.parametrize("expr, expected", [
@@ -65,8 +66,12 @@ CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "cont
                  id="or with a label-less side guarantees nothing"),
     pytest.param("sum by (namespace, queue) (codeverify_queue_length) / on (namespace) group_left sum by (namespace) (up)",
                  {"namespace", "queue"}, id="group_left keeps the many side"),
-    pytest.param("sum by (namespace) (up) / on (namespace) group_right(queue) sum by (namespace, queue, pod) (codeverify_queue_length)",
+    pytest.param("sum by (namespace) (up) / on (namespace) group_right sum by (namespace, queue, pod) (codeverify_queue_length)",
                  {"namespace", "queue", "pod"}, id="group_right keeps the right side"),
+    pytest.param("sum by (namespace) (up) / on (namespace) group_right(queue) sum by (namespace, queue, pod) (codeverify_queue_length)",
+                 {"namespace", "pod"}, id="group_right(x) takes x from the left side, which has none: x is dropped"),
+    pytest.param("codeverify_queue_length * on (namespace) group_left(node) sum by (namespace, node) (kube_pod_info)",
+                 CV_TARGET | {"queue", "node"}, id="group_left(x) copies x from the one side's by (...)"),
     pytest.param("topk(3, sum by (namespace, queue) (codeverify_queue_length))", {"namespace", "queue"},
                  id="topk keeps its input's labels"),
     pytest.param("1 - sum by (namespace) (up)", {"namespace"}, id="scalar on the left keeps the vector's labels"),

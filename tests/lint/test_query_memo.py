@@ -46,7 +46,7 @@ def external_subjects(project, paths):
         reader = external._File(path)
         reader.read()
         subjects.extend(reader.subjects)
-        catalog.add_recorded(reader.recorded)
+        catalog.add_recorded(name for name, _, _ in reader.recorded)
     return subjects, lint.Context(project, catalog, project.config)
 
 
