@@ -135,37 +135,47 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
             by_scope.setdefault(scope, []).append(rule)
     findings: list[Finding] = []
     seen: dict[int, Suppression] = {}
-    query_rules = by_scope.get("query", ())
-    known: dict[tuple, list] = {}  # Query.key -> [(rule, results)]
+    known: dict[tuple, list] | None = {} if memo else None  # Query.key -> [(rule, results)]
     for subject in subjects:
-        ignore = subject.ignore
-        for sup in ignore.values():
+        for sup in subject.ignore.values():
             seen[id(sup)] = sup
         if subject.scope == "query":
-            query = subject.obj
-            per_rule = known.get(query.key) if memo else None
-            if per_rule is None:
-                # A query that does not parse gets promql/syntax only.
-                per_rule = [(rule, _results(rule, query, ctx)) for rule in query_rules
-                            if query.ast is not None or rule.ID == SYNTAX]
-                if memo and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
-                    known[query.key] = per_rule  # (a result with its own location stays unshared)
-            query.drop_tree()  # parents come first: nothing after a query reads its tree
+            per_rule = _query_results(subject.obj, by_scope.get("query", ()), ctx, known)
         else:
             per_rule = [(rule, _results(rule, subject.obj, ctx)) for rule in by_scope.get(subject.scope, ())]
-        for rule, results in per_rule:
-            sup = ignore.get(rule.ID)
-            for result in results:
-                if sup is not None:
-                    sup.used = True
-                    continue
-                # A rule yields a message, or (message, severity[, location]).
-                if isinstance(result, tuple):
-                    message, severity, location = (*result, subject.location)[:3]
-                else:
-                    message, severity, location = result, rule.SEVERITY, subject.location
-                findings.append(Finding(location, rule.ID, severity, message))
+        findings += _findings(subject, per_rule)
     return findings, seen
+
+
+def _query_results(query, query_rules, ctx, known: dict | None) -> list:
+    """[(rule, results)] for a query, reused from `known` for an equal Query.key (None: no reuse)."""
+    per_rule = known.get(query.key) if known is not None else None
+    if per_rule is None:
+        # A query that does not parse gets promql/syntax only.
+        per_rule = [(rule, _results(rule, query, ctx)) for rule in query_rules
+                    if query.ast is not None or rule.ID == SYNTAX]
+        if known is not None and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
+            known[query.key] = per_rule  # (a result with its own location stays unshared)
+    query.drop_tree()  # parents come first: nothing after a query reads its tree
+    return per_rule
+
+
+def _findings(subject: Subject, per_rule) -> list[Finding]:
+    """The subject's findings from its rules' results, minus what it suppresses (marking those used)."""
+    found = []
+    for rule, results in per_rule:
+        sup = subject.ignore.get(rule.ID)
+        if sup is not None:
+            sup.used = sup.used or bool(results)
+            continue
+        for result in results:
+            # A rule yields a message, or (message, severity[, location]).
+            if isinstance(result, tuple):
+                message, severity, location = (*result, subject.location)[:3]
+            else:
+                message, severity, location = result, rule.SEVERITY, subject.location
+            found.append(Finding(location, rule.ID, severity, message))
+    return found
 
 
 def _results(rule, obj, ctx) -> list:
