@@ -446,7 +446,7 @@ def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
             assert slo_dashboard + thresholds in output or thresholds in output.split(slo_dashboard)[1]
             output = re.sub(re.escape(slo_dashboard) + r"(    - .*\n)+", "", output)
             old, new = (float(v) for v in slo_change)
-            objective = f"objective {diff._describe_objective(old)} → {diff._describe_objective(new)}"
+            objective = f"objective {diff.describe_objective(old)} → {diff.describe_objective(new)}"
             assert "\nSLOs\n" in output and objective in output
             assert "budget 3.6 hours per 30 days" in output
             output = output.split("\nSLOs\n")[0].rstrip("\n") + "\n"
