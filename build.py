@@ -68,18 +68,7 @@ def cli(ctx, root, out_dir, check, strict, debug):
         sys.exit(1)
     dests = result.destinations(out_dir)
     if check:
-        stale = False
-        for directory, files in dests.items():
-            drift = _run(lambda: write.check(directory, files), debug)
-            for line in drift.lines():
-                click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
-            if drift:
-                click.echo(f"{os.path.relpath(directory)} is out of date: run `python build.py`", err=True)
-            stale = stale or bool(drift)
-        if stale:
-            sys.exit(1)
-        for directory, files in dests.items():
-            click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
+        _check_only(dests, debug)
         return
     staging = result.staging if result.staging and result.staging.out == out else None
     changed = _run(lambda: sum(staging.commit(files) if staging and directory == out else write.write(directory, files)
@@ -91,6 +80,22 @@ def cli(ctx, root, out_dir, check, strict, debug):
         f"{s['records']} recording rules -> {trees} "
         f"({changed} changed) in {time.perf_counter() - started:.2f}s"
     )
+
+
+def _check_only(dests: dict, debug: bool) -> None:
+    """--check: each output tree against what the build renders; exit 1 naming the drift."""
+    stale = False
+    for directory, files in dests.items():
+        drift = _run(lambda: write.check(directory, files), debug)
+        for line in drift.lines():
+            click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
+        if drift:
+            click.echo(f"{os.path.relpath(directory)} is out of date: run `python build.py`", err=True)
+        stale = stale or bool(drift)
+    if stale:
+        sys.exit(1)
+    for directory, files in dests.items():
+        click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
 
 
 def _built(ctx):

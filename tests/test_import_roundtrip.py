@@ -104,6 +104,7 @@ def share_table(paths: list[str]) -> list[str]:
     return lines
 
 
+@pytest.mark.slow  # every own, fixture and corpus dashboard round-tripped
 def test_share_table(capsys):
     """The table of the closing note: settings reproduced by the model, in panel options, carried, lost."""
     paths = OWN + FIXTURES + CORPUS

@@ -56,18 +56,34 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
     update = Update(module, semantic_diff(old, imported, module, origin), uid=old.uid, wanted=imported.source)
     new = imported.dashboard
     editor = _Editor(source, names, old.src.file)
-    before = normalise(grafana.dashboard_json(old))
-    old_json, new_json = _panel_json(old, before), _panel_json(new, imported.source)
-
     old_rows = {r.title: r for r in old.rows}
-    new_rows = {r.title: r for r in new.rows}
+    _plan_rows(editor, old_rows, {r.title: r for r in new.rows}, update)
+    pairs, added, removed = _match([p for r in old.rows for p in r.panels], [p for r in new.rows for p in r.panels])
+    _plan_changed(editor, old, new, imported, pairs, update)
+    _plan_removed(editor, old, removed, update)
+    _plan_added(editor, new, old_rows, added, update)
+    by_new = [a for a, b in sorted(pairs, key=lambda ab: _index(new, ab[1]))]
+    if [id(a) for a in by_new] != [id(a) for a, _ in sorted(pairs, key=lambda ab: _index(old, ab[0]))]:
+        update.manual.append("panels were moved between or within rows: reorder them by hand")
+    _edit_call(editor, old, new, "Dashboard", ("rows",), update, f"dashboard '{new.uid}'")
+    if editor.edits:
+        update.text = editor.result()
+    return update
+
+
+def _plan_rows(editor, old_rows: dict, new_rows: dict, update: Update) -> None:
+    """Rows added or removed are left to the author; a row in both gets its changed fields."""
     for title in sorted(set(old_rows) ^ set(new_rows)):
         what = "added" if title in new_rows else "removed"
         update.manual.append(f"row '{title}' {what}: edit DASHBOARD's rows by hand")
     for title in sorted(set(old_rows) & set(new_rows)):
         _edit_call(editor, old_rows[title], new_rows[title], "Row", ("panels", "header"), update, f"row '{title}'")
 
-    pairs, added, removed = _match([p for r in old.rows for p in r.panels], [p for r in new.rows for p in r.panels])
+
+def _plan_changed(editor, old: Dashboard, new: Dashboard, imported: Imported, pairs, update: Update) -> None:
+    """A panel in both whose JSON differs: its Target calls edited one by one where they can be, then its Panel call."""
+    old_json = _panel_json(old, normalise(grafana.dashboard_json(old)))
+    new_json = _panel_json(new, imported.source)
     for a, b in pairs:
         if old_json[id(a)] == new_json[id(b)]:
             continue
@@ -77,12 +93,18 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
                 _edit_call(editor, ta, tb, "Target", (), update, f"panel '{b.title}' target {i + 1}")
             skip = ("targets",)
         _edit_call(editor, a, b, "Panel", skip, update, f"panel '{b.title}'")
+
+
+def _plan_removed(editor, old: Dashboard, removed: list[Panel], update: Update) -> None:
     for p in removed:
         row = next(r for r in old.rows if any(x is p for x in r.panels))
         if editor.remove_element(row, p):
             update.applied.append(f"panel '{p.title}' removed from row '{row.title}' (its function is left in place)")
         else:
             update.manual.append(f"panel '{p.title}' removed: take it out of row '{row.title}' by hand")
+
+
+def _plan_added(editor, new: Dashboard, old_rows: dict, added: list[Panel], update: Update) -> None:
     for p in added:
         new_row = next(r for r in new.rows if any(x is p for x in r.panels))
         row = old_rows.get(new_row.title)
@@ -93,13 +115,6 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
             update.applied.append(f"panel '{p.title}' added to the end of row '{row.title}' as {name}()")
         else:
             update.manual.append(f"panel '{p.title}' added: put it in row '{row.title}' by hand")
-    by_new = [a for a, b in sorted(pairs, key=lambda ab: _index(new, ab[1]))]
-    if [id(a) for a in by_new] != [id(a) for a, _ in sorted(pairs, key=lambda ab: _index(old, ab[0]))]:
-        update.manual.append("panels were moved between or within rows: reorder them by hand")
-    _edit_call(editor, old, new, "Dashboard", ("rows",), update, f"dashboard '{new.uid}'")
-    if editor.edits:
-        update.text = editor.result()
-    return update
 
 
 def _index(d: Dashboard, panel: Panel) -> int:

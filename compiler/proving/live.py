@@ -104,25 +104,32 @@ class LiveReport:
     def lines(self) -> list[str]:
         out = [f"scrape targets ({self.url}/api/v1/targets)"]
         out += _states(self.targets, "up")
-        out += ["", "rules loaded (/api/v1/rules)"]
+        out += ["", "rules loaded (/api/v1/rules)"] + self._group_lines()
+        for uid in dict.fromkeys(c.group for c in self.panels):
+            out += ["", f"dashboard {uid} (series over the last {self.since})"]
+            out += _table([c for c in self.panels if c.group == uid], ("panel", "target", "series"))
+        out += ["", f"rules (series over the last {self.since})"]
+        out += _table(self.rules, ("rule", "query", "series"), group_col=True)
+        return out + ["", self._summary()]
+
+    def _group_lines(self) -> list[str]:
+        """A group whose rules all loaded healthy is one line; otherwise one line per rule that is not."""
+        out = []
         for group in dict.fromkeys(c.group for c in self.groups):
             checks = [c for c in self.groups if c.group == group]
             if all(c.ok and not c.skipped for c in checks):
                 out.append(f"  {group}: {len(checks)} rule{'s' * (len(checks) != 1)} ok")
             else:
                 out += _states([c for c in checks if not c.ok or c.skipped], "ok")
-        for uid in dict.fromkeys(c.group for c in self.panels):
-            out += ["", f"dashboard {uid} (series over the last {self.since})"]
-            out += _table([c for c in self.panels if c.group == uid], ("panel", "target", "series"))
-        out += ["", f"rules (series over the last {self.since})"]
-        out += _table(self.rules, ("rule", "query", "series"), group_col=True)
-        failed = len(self.failures())
-        out += ["", f"{'FAILED' if failed else 'OK'}: {sum(c.ok for c in self.targets)}/{len(self.targets)} targets up, "
-                    f"{sum(c.ok for c in self.groups)}/{len(self.groups)} rules loaded and healthy, "
-                    f"{sum(c.ok for c in self.panels if not c.skipped)} dashboard targets and "
-                    f"{sum(c.ok for c in self.rules)} rule queries with series"
-                    + (f", {failed} failed" if failed else "")]
         return out
+
+    def _summary(self) -> str:
+        failed = len(self.failures())
+        return (f"{'FAILED' if failed else 'OK'}: {sum(c.ok for c in self.targets)}/{len(self.targets)} targets up, "
+                f"{sum(c.ok for c in self.groups)}/{len(self.groups)} rules loaded and healthy, "
+                f"{sum(c.ok for c in self.panels if not c.skipped)} dashboard targets and "
+                f"{sum(c.ok for c in self.rules)} rule queries with series"
+                + (f", {failed} failed" if failed else ""))
 
 
 def _states(checks: list[Check], good: str) -> list[str]:
