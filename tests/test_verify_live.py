@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import threading
+from types import SimpleNamespace
 import subprocess
 import sys
 import time
@@ -217,3 +218,26 @@ def test_only_get_requests_each_with_the_token(tmp_path):
     assert {path for _, path, _ in seen} >= {"/api/v1/targets", "/api/v1/rules", "/api/v1/query_range"}
     assert {(method, auth) for method, _, auth in seen} == {("GET", "Bearer s3cret")}
     assert "s3cret" not in out + err
+
+
+def test_dashboard_variables_take_the_values_grafana_would_pick(healthy):
+    """A `label_values` variable gets the server's first value (All: every value, regex-escaped); custom its first."""
+    from compiler.model import Dashboard, Panel, Row, Target, Variable
+
+    handler = Variable("handler", "query", "label_values(codeverify_http_requests_total, handler)")
+    every = Variable("every", "query", "label_values(codeverify_http_requests_total, handler)", include_all=True)
+    method = Variable("method", "custom", "POST,GET")
+    targets = (Target('sum(rate(codeverify_http_requests_total{handler="$handler", method="$method"}[5m]))'),
+               Target('sum(rate(codeverify_http_requests_total{handler=~"$every"}[5m]))'),
+               Target('sum(rate(codeverify_http_requests_total{handler="$nobody"}[5m]))'))
+    dash = Dashboard("vars", "Vars", "d.", (Row("r", (Panel("timeseries", "p", "d.", targets),)),),
+                     variables=(handler, every, method))
+    client = live.Client(healthy)
+    now = time.time()
+    chosen = live.variable_values(client, dash, now - 3600, now)
+    assert chosen["handler"] == "/api/v1/analyses" and chosen["method"] == "POST"
+    assert chosen["every"] == r"/api/v1/analyses|/api/v1/analyses/\\{id\\}|/api/v1/repositories|/health/ready"
+    project = SimpleNamespace(dashboards=(dash,), config=PROJECT.config, all_groups=lambda: ())
+    panels, _ = live.check_queries(project, client, "1h", now)
+    assert [(c.what, c.ok, c.series) for c in panels][:2] == [("A", True, 1), ("B", True, 1)]
+    assert not panels[2].ok and '`codeverify_http_requests_total{handler="x"}` matches no series' in panels[2].error

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -216,6 +217,7 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
 
     panels = []
     for dash in project.dashboards:
+        chosen = {**variable_values(client, dash, now - since_s, now), **values}
         for panel in dash.panels:
             for ref, target in zip(ref_ids(panel.targets), panel.targets):
                 check = Check(dash.uid, panel.title, ref)
@@ -223,7 +225,7 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
                     check.skipped = f"{target.datasource} target: no Prometheus data"
                     panels.append(check)
                 else:
-                    panels.append(run(check, promql.expand(target.expr, values)))
+                    panels.append(run(check, promql.expand(target.expr, chosen)))
     rules = []
     for group in project.all_groups():
         for rule in group.rules:
@@ -240,6 +242,46 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
             if not queries:  # absent(), a bare selector: each selector must have series over the window
                 rules.append(_selectors_check(client, Check(group.name, rule.name, "selectors"), rule.expr, window, now))
     return panels, rules
+
+
+_LABEL_VALUES = re.compile(r"\s*label_values\(\s*(?:(?P<match>.+?)\s*,\s*)?(?P<label>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
+
+
+def variable_values(client: Client, dash, start: float, end: float) -> dict[str, str]:
+    """Each template variable's value as Grafana would pick it on opening the dashboard.
+
+    `custom`: its first value; `query` (`label_values(...)`): the first value the server
+    has over the window, or every value (a regex) when the variable offers All. A
+    variable with no value is left to promql.expand's placeholder, and the query's
+    diagnosis then names the matcher that selects nothing.
+    """
+    chosen = {}
+    for var in dash.variables:
+        if var.kind == "custom":
+            options = [v.strip() for v in var.query.split(",") if v.strip()]
+        elif var.kind == "query" and (m := _LABEL_VALUES.fullmatch(var.query)):
+            params = {"start": start, "end": end}
+            if m.group("match"):
+                params["match[]"] = m.group("match")
+            try:
+                options = sorted(client.get(f"/api/v1/label/{m.group('label')}/values", **params))
+            except QueryError:
+                options = []
+            if var.regex:
+                try:
+                    options = [o for o in options if re.search(var.regex.strip("/"), o)]
+                except re.error:
+                    pass
+        else:
+            continue
+        if options:
+            chosen[var.name] = "|".join(map(_regex_literal, options)) if var.include_all else options[0]
+    return chosen
+
+
+def _regex_literal(value: str) -> str:
+    """`value` matched literally by an RE2 regex inside a PromQL string (Grafana escapes All the same way)."""
+    return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\\\1", value)
 
 
 def _escape(value: str) -> str:
