@@ -95,6 +95,9 @@ BAD = [  # (id, changes, text edit, rule, metric, words the message must hold)
     # A Go client prints 60.0 as "60": the same bound, but le="60.0" in a query finds nothing.
     ("le-printed-otherwise", {}, lambda t: t.replace(f'{QUEUE}_bucket{{le="60.0"', f'{QUEUE}_bucket{{le="60"'),
      "contract/buckets", QUEUE, "printed otherwise"),
+    ("duplicate-series", {}, lambda t: t.replace('codeverify_queue_length{queue="x"} 3.0\n',
+                                                 'codeverify_queue_length{queue="x"} 3.0\n' * 2),
+     "contract/duplicate", "codeverify_queue_length", 'codeverify_queue_length{queue="x"}'),
     ("counter-as-gauge", {REQUESTS: {"type": GAUGE}}, None,
      "contract/type", REQUESTS, "exposed as gauge"),
     ("value-outside-enum", {"codeverify_analyses_total": {"values": {"status": "success"}}}, None,
