@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
 from compiler import lint, pipeline, promql, write  # noqa: E402
-from compiler.errors import LoadError, UsageError  # noqa: E402
+from compiler.errors import LoadError, OutputError, UsageError  # noqa: E402
 from compiler.forked import ChildFailed  # noqa: E402
 
 
@@ -216,12 +216,19 @@ def _verify_live(obj, url, since, token_file, timeout):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="Output format of the findings (printed on stdout).")
 @click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.option("--disable", "disable", multiple=True, metavar="RULE",
+              help="Do not run RULE (repeatable; `alerts/*` for a family).")
+@click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
+              help="Report RULE as error, warning or off (repeatable); overrides config.LINT_RULES.")
+@click.option("--catalog-strict", is_flag=True,
+              help="Report every metric the catalog does not define, not only names in its namespace.")
 @click.pass_context
-def lint_cmd(ctx, paths, fmt, strict):
+def lint_cmd(ctx, paths, fmt, strict, disable, severity, catalog_strict):
     """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
     from compiler.lint.command import lint as run_lint
 
-    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"]),
+    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"],
+                                                disable, severity, catalog_strict),
                                ctx.obj["debug"])
     click.echo(text, nl=False)
     click.echo(summary, err=True)
@@ -289,6 +296,40 @@ def metrics_codegen(ctx, output):
     click.echo(f"{os.path.relpath(path)} {'written' if changed else 'unchanged'}")
 
 
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", default=None, help="Module to write (default: dashboards/<title>.py); one dashboard only.")
+@click.option("--force", is_flag=True, help="Overwrite the module if it exists.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="For a dashboard the project defines: edit its module where the JSON differs.")
+@click.pass_context
+def import_cmd(ctx, files, into, force, apply_):
+    """Turn Grafana dashboard JSON (bare, API envelope or ConfigMap) into definitions modules.
+
+    A dashboard whose uid the project already defines is not written anew: the
+    command prints what the JSON changes, and with --apply edits the module.
+    """
+    from compiler import importer
+
+    results = _run(lambda: importer.import_dashboards(ctx.obj["root"], list(files), into, force, apply_),
+                   ctx.obj["debug"])
+    for r in results:
+        for line in r.report():
+            click.echo(line)
+        if isinstance(r, importer.Updated):
+            continue
+        if not r.registered:
+            click.echo(f"  {r.module} is not listed in dashboards/__init__.py: add it to DASHBOARDS to build it")
+    findings = [f for r in results if isinstance(r, importer.Result) for f in r.findings]
+    _print_findings(findings)
+    if any(isinstance(r, importer.Updated) and r.remaining for r in results):
+        _fail("the module still builds a different dashboard: make the hand edits listed above", 1)
+    if any(isinstance(r, importer.Result) and r.lost for r in results):
+        _fail("the imported module does not reproduce its input (a bug of the importer: please report it)", 1)
+    if lint.has_errors(findings, ctx.obj["strict"]):
+        _fail("imported, but the lint fails: fix the findings above (or lint_ignore them) before building", 1)
+
+
 def _run(fn, debug: bool):
     """fn(), with a load, usage, write or unexpected error as one line and exit 2, without the cyclic GC.
 
@@ -302,7 +343,7 @@ def _run(fn, debug: bool):
     sys.setrecursionlimit(max(limit, _stack_frames()))
     try:
         return fn()
-    except (LoadError, UsageError, ChildFailed) as exc:
+    except (LoadError, OutputError, UsageError, ChildFailed) as exc:
         if debug:
             raise
         _fail(str(exc))
