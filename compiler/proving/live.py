@@ -32,6 +32,8 @@ from .verify import Check, QueryError, _table, grafana_values, signals
 DEFAULT_QUERY_TIMEOUT = 30.0
 # Grafana asks for about a point per pixel; 240 points over the window keeps each query cheap.
 POINTS = 240
+# A variable's "All" choice, as Grafana saves it.
+ALL = "$__all"
 # Label values listed when a matcher matches nothing, so that the message shows what does appear.
 SHOWN_VALUES = 8
 
@@ -248,39 +250,67 @@ _LABEL_VALUES = re.compile(r"\s*label_values\(\s*(?:(?P<match>.+?)\s*,\s*)?(?P<l
 
 
 def variable_values(client: Client, dash, start: float, end: float) -> dict[str, str]:
-    """Each template variable's value as Grafana would pick it on opening the dashboard.
+    """Each filter variable's value as Grafana sets it when the dashboard opens, against the live server.
 
-    `custom`: its first value; `query` (`label_values(...)`): the first value the server
-    has over the window, or every value (a regex) when the variable offers All. A
-    variable with no value is left to promql.expand's placeholder, and the query's
-    diagnosis then names the matcher that selects nothing.
+    Its `default` when it has one ("All": its `all_value`, else every value the server
+    lists); without one, Grafana's first option: the first value of `custom`, or of
+    `label_values(...)` over the window (chained variables see the earlier ones'
+    values). Several values go into the query as Grafana writes them: `(a|b)`,
+    regex-escaped. A variable with no value is left to promql.expand's placeholder,
+    and the query's diagnosis then names the matcher that selects nothing.
     """
-    chosen = {}
+    chosen: dict[str, str] = {}
     for var in dash.variables:
-        if var.kind == "custom":
-            options = [v.strip() for v in var.query.split(",") if v.strip()]
-        elif var.kind == "query" and (m := _LABEL_VALUES.fullmatch(var.query)):
-            params = {"start": start, "end": end}
-            if m.group("match"):
-                params["match[]"] = m.group("match")
-            try:
-                options = sorted(client.get(f"/api/v1/label/{m.group('label')}/values", **params))
-            except QueryError:
-                options = []
-            if var.regex:
-                try:
-                    options = [o for o in options if re.search(var.regex.strip("/"), o)]
-                except re.error:
-                    pass
-        else:
+        if var.kind not in ("query", "custom"):
             continue
+        default = tuple(getattr(var, "default", ()))
+        all_value = getattr(var, "all_value", "")
+        if default and ALL not in default:
+            chosen[var.name] = _alternation(var, default)
+            continue
+        if ALL in default and all_value:
+            chosen[var.name] = all_value
+            continue
+        options = _options(client, var, chosen, start, end)
         if options:
-            chosen[var.name] = "|".join(map(_regex_literal, options)) if var.include_all else options[0]
+            chosen[var.name] = _alternation(var, options if ALL in default else options[:1])
     return chosen
 
 
+def _options(client: Client, var, chosen: dict[str, str], start: float, end: float) -> list[str]:
+    """What a variable's dropdown lists: a custom variable's values, or a label_values() query's on the server."""
+    if var.kind == "custom":
+        return [v.strip() for v in var.query.split(",") if v.strip()]
+    m = _LABEL_VALUES.fullmatch(promql.expand(var.query, chosen))
+    if not m:
+        return []
+    params = {"start": start, "end": end}
+    if m.group("match"):
+        params["match[]"] = m.group("match")
+    try:
+        options = sorted(client.get(f"/api/v1/label/{m.group('label')}/values", **params))
+    except QueryError:
+        return []
+    if var.regex:
+        try:
+            options = [o for o in options if re.search(var.regex.strip("/"), o)]
+        except re.error:
+            pass
+    return options
+
+
+def _alternation(var, values) -> str:
+    """Values as Grafana writes them into a query: a single-value variable's as it is (for `=` matchers),
+    a multi-value or All variable's regex-escaped, several as `(a|b)`."""
+    if not var.multi and not var.include_all:
+        return values[0].replace("\\", "\\\\")
+    escaped = [_regex_literal(v) for v in values]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+
 def _regex_literal(value: str) -> str:
-    """`value` matched literally by an RE2 regex inside a PromQL string (Grafana escapes All the same way)."""
+    """`value` matched literally by an RE2 regex inside a PromQL string, escaped as Grafana's Prometheus
+    data source does (prometheusSpecialRegexEscape): a doubled backslash, since the string unescapes once."""
     return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\\\1", value)
 
 
