@@ -156,13 +156,15 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
 @click.option("--bearer-token-file", envvar="PROMETHEUS_BEARER_TOKEN_FILE", default=None,
               help="With --prometheus-url: file holding a bearer token (env PROMETHEUS_BEARER_TOKEN_FILE).")
 @click.option("--query-timeout", default=30.0, show_default=True, help="With --prometheus-url: seconds per query.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="With --prometheus-url: the report as text or JSON.")
 @click.pass_obj
-def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
+def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout, fmt):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
     from compiler.proving import verify as e2e
 
     if prometheus_url:
-        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout)
+        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout, fmt)
     try:
         e2e.tools()
     except e2e.ToolMissing as exc:
@@ -181,7 +183,7 @@ def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
     sys.exit(0 if report.ok else 1)
 
 
-def _verify_live(obj, url, since, token_file, timeout):
+def _verify_live(obj, url, since, token_file, timeout, fmt):
     """verify --prometheus-url: the definitions' queries, rules and targets against a live Prometheus; exits."""
     from compiler import conventions
     from compiler.proving import live
@@ -206,8 +208,13 @@ def _verify_live(obj, url, since, token_file, timeout):
             raise UsageError(f"{url}: {exc}") from None
 
     report = _run(run, obj["debug"])
-    for line in report.lines():
-        click.echo(line)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
     sys.exit(0 if report.ok else 1)
 
 

@@ -151,6 +151,11 @@ def test_one_missing_metric_is_reported_as_exactly_that(one_metric_missing):
     assert not [c for c in report.targets + report.groups if not c.ok]
     code, out, _ = run_cli("--prometheus-url", one_metric_missing)
     assert code == 1 and out.splitlines()[-1].startswith("FAILED:")
+    code, out, _ = run_cli("--prometheus-url", one_metric_missing, "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert {row["error"] for key in ("targets", "rules_loaded", "dashboard_targets", "rule_queries")
+            for row in data[key] if not row["ok"]} == {wanted}
 
 
 def test_a_label_value_that_never_appears_is_named(healthy):

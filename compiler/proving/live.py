@@ -104,6 +104,15 @@ class LiveReport:
     def failures(self) -> list[Check]:
         return [c for c in self.all() if not c.ok]
 
+    def as_dict(self) -> dict:
+        def rows(checks: list[Check]) -> list[dict]:
+            return [{"group": c.group, "item": c.item, "what": c.what, "ok": c.ok, "series": c.series,
+                     "error": c.error, "skipped": c.skipped} for c in checks]
+
+        return {"url": self.url, "since": self.since, "ok": self.ok, "targets": rows(self.targets),
+                "rules_loaded": rows(self.groups), "dashboard_targets": rows(self.panels),
+                "rule_queries": rows(self.rules)}
+
     def lines(self) -> list[str]:
         out = [f"scrape targets ({self.url}/api/v1/targets)"]
         out += _states(self.targets, "up")
