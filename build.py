@@ -249,8 +249,8 @@ def metrics():
 
 @metrics.command("check")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--source", "catalog_sources", multiple=True, default=("codeverify",), show_default=True,
-              help="Catalog source whose metrics the expositions must carry (repeat for several).")
+@click.option("--source", "catalog_sources", multiple=True,
+              help="Catalog source whose metrics the expositions must carry (repeat for several; default: codeverify).")
 @click.option("--scraped", is_flag=True,
               help="The expositions are stored series (federation, the simulator): allow the sources' target labels.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -268,7 +268,7 @@ def metrics_check(ctx, sources, catalog_sources, scraped, fmt, timeout, strict):
         project = load(ctx.obj["root"])
         try:
             return check.check(project.catalog, exposition.read(list(sources), timeout), project.root,
-                               tuple(catalog_sources), scraped)
+                               tuple(catalog_sources) or (check.APP_SOURCE,), scraped)
         except ValueError as exc:  # an unknown --source
             raise UsageError(str(exc)) from None
 
