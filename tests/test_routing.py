@@ -43,7 +43,8 @@ def labels_of(expr: str) -> set[str]:
 
 # --- the labels an alert carries ---------------------------------------------------------
 
-CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "container", "app"}
+# The scrape labels, and the cluster label Thanos or Mimir may add to every series (config.CLUSTER_LABEL).
+CV_TARGET = {"job", "instance", "namespace", "service", "endpoint", "pod", "container", "app", "cluster"}
 
 
 @pytest.mark.parametrize("expr, expected", [

@@ -34,12 +34,13 @@ CASES = [
 
 @pytest.mark.parametrize("old, new, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_routing_alertmanager_refuses_fails_at_its_line(project, old, new, message):  # noqa: F811
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
     edit(project, ROUTING, old, new)
     code, output = build_at(project)
     assert code == 2, output
     lines = output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {ROUTING}:") and message in lines[0], output
-    assert not (project / "out").exists()
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
 
 
 TEMPLATES = [
