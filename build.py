@@ -190,13 +190,15 @@ def _hours(ctx, param, value: float) -> float:
 @click.option("--bearer-token-file", envvar="PROMETHEUS_BEARER_TOKEN_FILE", default=None,
               help="With --prometheus-url: file holding a bearer token (env PROMETHEUS_BEARER_TOKEN_FILE).")
 @click.option("--query-timeout", default=30.0, show_default=True, help="With --prometheus-url: seconds per query.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="With --prometheus-url: the report as text or JSON.")
 @click.pass_obj
-def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
+def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout, fmt):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
     from compiler.proving import verify as e2e
 
     if prometheus_url:
-        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout)
+        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout, fmt)
     try:
         e2e.tools()
     except e2e.ToolMissing as exc:
@@ -215,7 +217,7 @@ def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
     sys.exit(0 if report.ok else 1)
 
 
-def _verify_live(obj, url, since, token_file, timeout):
+def _verify_live(obj, url, since, token_file, timeout, fmt):
     """verify --prometheus-url: the definitions' queries, rules and targets against a live Prometheus; exits."""
     from compiler import conventions
     from compiler.proving import live
@@ -240,8 +242,13 @@ def _verify_live(obj, url, since, token_file, timeout):
             raise UsageError(f"{url}: {exc}") from None
 
     report = _run(run, obj["debug"])
-    for line in report.lines():
-        click.echo(line)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
     sys.exit(0 if report.ok else 1)
 
 
@@ -278,8 +285,8 @@ def metrics():
 
 @metrics.command("check")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--source", "catalog_sources", multiple=True, default=("codeverify",), show_default=True,
-              help="Catalog source whose metrics the expositions must carry (repeat for several).")
+@click.option("--source", "catalog_sources", multiple=True,
+              help="Catalog source whose metrics the expositions must carry (repeat for several; default: codeverify).")
 @click.option("--scraped", is_flag=True,
               help="The expositions are stored series (federation, the simulator): allow the sources' target labels.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -297,7 +304,7 @@ def metrics_check(ctx, sources, catalog_sources, scraped, fmt, timeout, strict):
         project = load(ctx.obj["root"])
         try:
             return check.check(project.catalog, exposition.read(list(sources), timeout), project.root,
-                               tuple(catalog_sources), scraped)
+                               tuple(catalog_sources) or (check.APP_SOURCE,), scraped)
         except ValueError as exc:  # an unknown --source
             raise UsageError(str(exc)) from None
 
