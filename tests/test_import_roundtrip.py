@@ -92,20 +92,22 @@ def test_corpus_dashboard_round_trips(path):
 
 
 def share_table(paths: list[str]) -> list[str]:
-    lines = [f"{'dashboard':45} {'settings':>8} {'modelled':>9} {'options':>8} {'carried':>8} {'lost':>5}"]
+    lines = [f"{'dashboard':45} {'settings':>8} {'defaults':>8} {'modelled':>9} {'options':>8} {'carried':>8} {'lost':>5}"]
     for path in paths:
         imported, _, lost = round_trip(path)
         s = imported.stats
 
         def pct(n):
             return f"{100 * n / s.settings:.1f}%"
-        lines.append(f"{_id(path):45} {s.settings:>8} {pct(s.modelled):>9} {pct(s.options):>8} "
+        lines.append(f"{_id(path):45} {s.settings:>8} {s.filled:>8} {pct(s.modelled):>9} {pct(s.options):>8} "
                      f"{pct(s.passthrough):>8} {len(lost):>5}")
     return lines
 
 
 def test_share_table(capsys):
-    """The table of the closing note: settings reproduced by the model, in panel options, carried, lost."""
+    """The table of the closing note, per dashboard: its settings after Grafana's normalisation (and how
+    many of them are defaults Grafana fills in), the shares reproduced by the model's fields, carried in
+    panel options, carried in pass-through, and the count lost."""
     paths = OWN + FIXTURES + CORPUS
     lines = share_table(paths)
     with capsys.disabled():

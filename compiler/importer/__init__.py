@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..errors import LoadError, UsageError
 from ..lint.finding import Finding
 from ..model import Dashboard
+from ..pipeline import _UID
 from .codegen import Names, module_source
 from .convert import Imported, ImportFailure, convert, differences
 from .normalise import normalise
@@ -68,7 +69,7 @@ class Result:
         lines = [
             f"{self.found.origin}: dashboard '{d.uid}' ({self.found.form}) -> {self.module}: "
             f"{sum(len(r.panels) for r in d.rows)} panels in {len(d.rows)} rows",
-            f"  settings: {s.settings}; modelled {s.modelled} ({share(s.modelled)}), "
+            f"  settings: {s.settings} ({s.filled} of them Grafana's defaults); modelled {s.modelled} ({share(s.modelled)}), "
             f"in panel options {s.options} ({share(s.options)}), pass-through {s.passthrough} ({share(s.passthrough)}), "
             f"lost {len(self.lost)}; emitter defaults removed: {s.omitted}",
         ]
@@ -96,7 +97,21 @@ def convert_found(found: Found) -> Imported:
         raise LoadError(f"{found.origin}: {exc}") from None
     if found.folder:
         imported.dashboard = dataclasses.replace(imported.dashboard, folder=found.folder)
+    uid = imported.dashboard.uid
+    if not _UID.fullmatch(uid):
+        # The uid names a file and a ConfigMap here: lowercase kebab, at most 40 characters.
+        new = valid_uid(uid or imported.dashboard.title)
+        why = f"uid '{uid}' cannot name a file and a ConfigMap" if uid else "the dashboard has no uid"
+        imported.notes.append(f"{why}: imported as '{new}' (links and bookmarks to the old uid stop working)")
+        imported.dashboard = dataclasses.replace(imported.dashboard, uid=new)
+        imported.source["uid"] = new
+        imported.built["uid"] = new
     return imported
+
+
+def valid_uid(text: str) -> str:
+    uid = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return uid or "imported"
 
 
 def import_dashboards(root: str, paths: list[str], into: str | None = None, force: bool = False,
@@ -138,19 +153,50 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
         in_package = os.path.dirname(path) == os.path.join(root, "dashboards")
         text = module_source(d, names, display(f.origin, root), relative_common=in_package)
         plans.append((f, path, text, imported))
+    uids = [p[3].dashboard.uid for p in plans] + [u.update.uid for u in updates]
+    twice = sorted({uid for uid in uids if uids.count(uid) > 1})
+    if twice:
+        raise UsageError(f"the files hold dashboard '{twice[0]}' more than once: import one of them")
     results: list[Result | Updated] = []
-    if apply:
-        _apply(root, updates)
-    results.extend(updates)
-    for f, path, text, imported in plans:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text)
-        results.append(Result(f, imported, os.path.relpath(path, root), registered=_register(root, path)))
-    created = [r for r in results if isinstance(r, Result)]
-    if created:
-        _check(root, created)
+    saved: dict[str, str | None] = {}  # path -> its text before this import (None: it did not exist)
+    try:
+        if apply:
+            _apply(root, updates, saved)
+        results.extend(updates)
+        for f, path, text, imported in plans:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _write(path, text, saved)
+            results.append(Result(f, imported, os.path.relpath(path, root), registered=_register(root, path, saved)))
+        created = [r for r in results if isinstance(r, Result)]
+        if created:
+            _check(root, created)
+    except BaseException:
+        _restore(saved)  # a module that does not load must not stay behind: the project would not build
+        raise
     return results
+
+
+def _write(path: str, text: str, saved: dict[str, str | None]) -> None:
+    if path not in saved:
+        try:
+            with open(path, encoding="utf-8") as f:
+                saved[path] = f.read()
+        except FileNotFoundError:
+            saved[path] = None
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for path, text in saved.items():
+        if text is None:
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
 
 
 def _plan_update(project, found: Found, imported: Imported, names: Names, root: str) -> Updated:
@@ -164,7 +210,7 @@ def _plan_update(project, found: Found, imported: Imported, names: Names, root: 
     return Updated(found, plan(old, imported, source, module, names, display(found.origin, root)))
 
 
-def _apply(root: str, updates: list[Updated]) -> None:
+def _apply(root: str, updates: list[Updated], saved: dict[str, str | None]) -> None:
     """Write each planned update, then load the project again and compare what it builds with the JSON."""
     from ..emit import grafana
     from ..load import load
@@ -172,8 +218,7 @@ def _apply(root: str, updates: list[Updated]) -> None:
     written = False
     for u in updates:
         if u.update.text is not None:
-            with open(os.path.join(root, u.update.module), "w", encoding="utf-8") as f:
-                f.write(u.update.text)
+            _write(os.path.join(root, u.update.module), u.update.text, saved)
             u.applied = written = True
     if not written:
         return
@@ -213,11 +258,11 @@ def _import_file(root: str, rel: str):
     return module
 
 
-_IMPORT_LINE = re.compile(r"^from \. import (?P<names>[\w, ]+)$", re.M)
+_IMPORT_LINE = re.compile(r"^from \. import (?:\((?P<block>[\w,\s]+)\)|(?P<line>[\w, ]+))$", re.M)
 _TUPLE = re.compile(r"^DASHBOARDS = \((?P<body>.*?)^\)", re.M | re.S)
 
 
-def _register(root: str, path: str) -> bool:
+def _register(root: str, path: str, saved: dict[str, str | None]) -> bool:
     """Add the module to dashboards/__init__.py's DASHBOARDS when that file lists them by hand."""
     init = os.path.join(root, "dashboards", "__init__.py")
     if os.path.dirname(path) != os.path.dirname(init) or not os.path.isfile(init):
@@ -228,16 +273,19 @@ def _register(root: str, path: str) -> bool:
     imports, listed = _IMPORT_LINE.search(text), _TUPLE.search(text)
     if not imports or not listed:
         return False  # discovered, or listed in a way this cannot edit: leave it alone
-    modules = [m.strip() for m in imports["names"].split(",")]
+    modules = [m.strip() for m in (imports["block"] or imports["line"]).split(",") if m.strip()]
     if name in modules and f"{name}.DASHBOARD" in listed["body"]:
         return True
     if name not in modules:
-        text = text[:imports.start("names")] + ", ".join(sorted(modules + [name])) + text[imports.end("names"):]
+        modules = sorted(modules + [name])
+        line = "from . import " + ", ".join(modules)
+        if len(line) > 110:
+            line = "from . import (\n" + "".join(f"    {m},\n" for m in modules) + ")"
+        text = text[:imports.start()] + line + text[imports.end():]
         listed = _TUPLE.search(text)
     body = listed["body"].rstrip() + f"\n    {name}.DASHBOARD,\n"
     text = text[:listed.start("body")] + body + text[listed.end("body"):]
-    with open(init, "w", encoding="utf-8") as f:
-        f.write(text)
+    _write(init, text, saved)
     return True
 
 

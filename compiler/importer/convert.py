@@ -12,6 +12,7 @@ has a bug) and `Imported.stats` counts where each setting of the input went.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from .. import passthrough as pt
@@ -33,11 +34,12 @@ class ImportFailure(ValueError):
 
 @dataclass
 class Stats:
-    settings: int = 0  # leaf values of the normalised input
+    settings: int = 0  # leaf values of the normalised input (Grafana's defaults filled in)
     options: int = 0  # of them carried verbatim in a panel's `options`
     passthrough: int = 0  # of them carried verbatim in a `passthrough`
     omitted: int = 0  # keys the emitter writes that the input lacks, removed by OMIT
     lost: int = 0  # leaf values the build does not reproduce (must be 0)
+    filled: int = 0  # of the settings, those Grafana's plugin defaults fill in (absent from the input)
 
     @property
     def modelled(self) -> int:
@@ -71,6 +73,7 @@ def convert(raw: dict, notes: list[str] | None = None) -> Imported:
     imported = Imported(second, source, built, notes, carried)
     imported.lost = differences(built, source)
     imported.stats = _stats(second, source, imported.lost)
+    imported.stats.filled = imported.stats.settings - leaves(normalise(raw, fill=False))
     return imported
 
 
@@ -99,6 +102,10 @@ def _group_rows(d: dict) -> list[tuple[dict | None, list[dict]]]:
 def _dashboard(d: dict, rows_in, notes: list[str]) -> Dashboard:
     time = d.get("time") if isinstance(d.get("time"), dict) else {}
     templating = d.get("templating") if isinstance(d.get("templating"), dict) else {}
+    # Datasource variables by name -> the plugin type they select, to tell LogQL from PromQL.
+    sources = {v["name"]: v["query"] for v in _list(templating.get("list"))
+               if isinstance(v, dict) and v.get("type") == "datasource"
+               and isinstance(v.get("name"), str) and isinstance(v.get("query"), str)}
     return Dashboard(
         uid=_str(d.get("uid")),
         title=_str(d.get("title")),
@@ -108,18 +115,18 @@ def _dashboard(d: dict, rows_in, notes: list[str]) -> Dashboard:
         links=tuple(_link(link) for link in _list(d.get("links"))),
         refresh=_str(d.get("refresh")),
         time_from=_str(time.get("from"), "now-6h"),
-        rows=tuple(_row(row, panels, notes) for row, panels in rows_in),
+        rows=tuple(_row(row, panels, notes, sources) for row, panels in rows_in),
     )
 
 
-def _row(row: dict | None, panels: list[dict], notes: list[str]) -> Row:
-    children = tuple(_panel(p, notes) for p in panels)
+def _row(row: dict | None, panels: list[dict], notes: list[str], sources: dict[str, str]) -> Row:
+    children = tuple(_panel(p, notes, sources) for p in panels)
     if row is None:
         return Row("", children, header=False)
     return Row(_str(row.get("title")), children, collapsed=row.get("collapsed") is True)
 
 
-def _panel(p: dict, notes: list[str]) -> Panel:
+def _panel(p: dict, notes: list[str], sources: dict[str, str]) -> Panel:
     if not isinstance(p, dict):
         raise ImportFailure(f"a panel is a {type(p).__name__}, not an object")
     kind = p.get("type")
@@ -133,8 +140,8 @@ def _panel(p: dict, notes: list[str]) -> Panel:
     custom = defaults.get("custom") if isinstance(defaults.get("custom"), dict) else {}
     stacking = custom.get("stacking") if isinstance(custom.get("stacking"), dict) else {}
     targets_in = p.get("targets") if isinstance(p.get("targets"), list) else []
-    panel_type = _ds_type(p.get("datasource"))
-    targets = [_target(t, panel_type) for t in targets_in if isinstance(t, dict)]
+    panel_type = _ds_type(p.get("datasource"), sources) or (LOKI if kind == "logs" else None)
+    targets = [_target(t, panel_type, sources) for t in targets_in if isinstance(t, dict)]
     own = [_str(t.get("refId")) for t in targets_in if isinstance(t, dict)]
     if own != fill_ref_ids([""] * len(own)):  # not A, B, C...: keep each target's own
         targets = [dataclasses.replace(t, ref_id=ref) for t, ref in zip(targets, own)]
@@ -151,8 +158,8 @@ def _panel(p: dict, notes: list[str]) -> Panel:
     )
 
 
-def _target(t: dict, panel_type: str | None) -> Target:
-    kind = _ds_type(t.get("datasource")) or panel_type
+def _target(t: dict, panel_type: str | None, sources: dict[str, str]) -> Target:
+    kind = _ds_type(t.get("datasource"), sources) or panel_type
     fmt = t.get("format")
     return Target(
         _str(t.get("expr")),
@@ -410,5 +417,17 @@ def _int(value, default, low, high):
     return value
 
 
-def _ds_type(ds) -> str | None:
-    return ds.get("type") if isinstance(ds, dict) and isinstance(ds.get("type"), str) else None
+_VARIABLE = re.compile(r"^\$\{?(\w+)\}?$")
+
+
+def _ds_type(ds, sources: dict[str, str]) -> str | None:
+    """The plugin type a panel's or target's datasource names: its `type`, or that of the variable it names."""
+    if isinstance(ds, dict) and isinstance(ds.get("type"), str) and ds["type"] != "datasource":
+        return ds["type"]
+    ref = ds.get("uid") if isinstance(ds, dict) else ds
+    if not isinstance(ref, str):
+        return None
+    match = _VARIABLE.match(ref)
+    if match:
+        return sources.get(match.group(1))
+    return LOKI if "loki" in ref.lower() else None

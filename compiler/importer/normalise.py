@@ -18,8 +18,11 @@ from . import defaults, legacy
 SERVER_KEYS = ("id", "version", "iteration", "__inputs", "__requires", "__elements")
 
 
-def normalise(dashboard: dict, notes: list[str] | None = None) -> dict:
-    """A normalised deep copy of `dashboard`; migrations done are appended to `notes`."""
+def normalise(dashboard: dict, notes: list[str] | None = None, fill: bool = True) -> dict:
+    """A normalised deep copy of `dashboard`; migrations done are appended to `notes`.
+
+    `fill=False` leaves out the plugin defaults (to count the settings the input itself has).
+    """
     notes = [] if notes is None else notes
     d = copy.deepcopy(dashboard)
     legacy.migrate(d, notes)
@@ -30,7 +33,8 @@ def normalise(dashboard: dict, notes: list[str] | None = None) -> dict:
         for panel in _all_panels(panels):
             panel.pop("id", None)
         d["panels"] = sorted(panels, key=_position)
-    defaults.fill(d)
+    if fill:
+        defaults.fill(d)
     return d
 
 
