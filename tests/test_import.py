@@ -341,3 +341,47 @@ def test_apply_adds_and_removes_panels_in_their_rows(repo, tmp_path):
         for p in dash["panels"]:
             p.pop("id", None)
     assert built == dict(d, panels=sorted(d["panels"], key=lambda p: (p["gridPos"]["y"], p["gridPos"]["x"])))
+
+
+def test_a_uid_that_cannot_name_a_file_is_made_valid_and_reported(repo, tmp_path):
+    d = own_dashboard()
+    d["uid"] = "tbO9LAiZK"
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d))
+    assert code == 0, output
+    assert "uid 'tbO9LAiZK' cannot name a file and a ConfigMap: imported as 'tbo9laizk'" in output
+    assert 'uid="tbo9laizk"' in (repo / "dashboards" / "copy_of_codeverify_overview.py").read_text()
+
+
+def test_a_failed_check_leaves_the_project_as_it_was(repo, tmp_path, monkeypatch):
+    from compiler import importer
+    from compiler.errors import LoadError
+
+    def broken(root, results):
+        raise LoadError("dashboards/x.py: boom")
+    monkeypatch.setattr(importer, "_check", broken)
+    init = (repo / "dashboards" / "__init__.py").read_text()
+    before = sorted(os.listdir(repo / "dashboards"))
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", own_dashboard()))
+    assert code == 2 and "boom" in output
+    assert sorted(os.listdir(repo / "dashboards")) == before
+    assert (repo / "dashboards" / "__init__.py").read_text() == init
+
+
+def test_envelope_folder_becomes_the_dashboards_folder(repo, tmp_path):
+    source = write_json(tmp_path / "env.json", {"dashboard": own_dashboard(), "meta": {"folderTitle": "Payments"}})
+    code, output = run("--root", str(repo), "import", source)
+    assert code == 0, output
+    assert "(envelope)" in output
+    assert 'folder="Payments"' in (repo / "dashboards" / "copy_of_codeverify_overview.py").read_text()
+
+
+def test_a_target_on_a_loki_datasource_variable_is_logql():
+    from compiler.importer import convert
+
+    d = {"uid": "logs", "title": "Logs", "schemaVersion": 39,
+         "templating": {"list": [{"name": "logs", "type": "datasource", "query": "loki"}]},
+         "panels": [{"type": "logs", "title": "Errors", "datasource": "$logs", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+                     "targets": [{"expr": '{app="api"} |= "error"', "refId": "A"}]}]}
+    imported = convert(d)
+    (target,) = imported.dashboard.rows[0].panels[0].targets
+    assert target.datasource == "loki" and imported.lost == []

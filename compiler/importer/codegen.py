@@ -12,7 +12,7 @@ import json
 import keyword
 import re
 
-from ..model import LOKI, Dashboard, Link, Panel, Row, Target, Threshold, Variable
+from ..model import LOKI, Dashboard, Link, Panel, Target, Threshold, Variable
 from ..passthrough import OMIT
 
 LINE = 110  # house line length
@@ -68,9 +68,9 @@ def module_source(d: Dashboard, names: Names, origin: str, relative_common: bool
     dashboard = gen.dashboard(d, calls)
     model_names = sorted(gen.model_names | {"Dashboard"})
     lines = [f'"""{_docstring(d, origin)}"""', "from __future__ import annotations", ""]
-    if gen.uses_omit:
-        model_names.append("OMIT")
     lines.append(f"from compiler.model import {', '.join(sorted(model_names, key=_import_order))}")
+    if gen.uses_omit:
+        lines.append("from compiler.passthrough import OMIT")
     if gen.uses_common:
         lines += ["", "from . import common as c" if relative_common else "from dashboards import common as c"]
     text = "\n".join(lines) + "\n"

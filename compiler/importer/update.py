@@ -313,21 +313,32 @@ class _Editor:
 
 
 def _ensure_imports(text: str, gen: _Gen) -> str:
-    """Add the model names and `common` import the new code uses, where the module lacks them."""
+    """Add the model names, OMIT and the `common` import the new code uses, where the module lacks them."""
     tree = ast.parse(text)
-    wanted = set(gen.model_names) | ({"OMIT"} if gen.uses_omit else set())
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "compiler.model":
-            have = {a.name for a in node.names}
-            if wanted - have:
-                names = sorted(have | wanted, key=lambda n: (not n.isupper(), n))
-                lines = text.split("\n")
-                lines[node.lineno - 1:node.end_lineno] = [f"from compiler.model import {', '.join(names)}"]
-                text = "\n".join(lines)
-            break
-    if gen.uses_common and not re.search(r"^from (\.|dashboards) import common as c$", text, re.M):
-        text = re.sub(r"^(from compiler\.model import .*)$", r"\1\n\nfrom . import common as c", text, count=1, flags=re.M)
-    return text
+    lines = text.split("\n")
+    model = next((n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "compiler.model"), None)
+    have = {a.asname or a.name for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    existing = {a.name for a in model.names} if model else set()
+    if (model is not None and set(gen.model_names) <= existing and (not gen.uses_omit or "OMIT" in have)
+            and (not gen.uses_common or "c" in have)):
+        return text
+    block = []
+    names = sorted(({a.name for a in model.names} if model else set()) | set(gen.model_names),
+                   key=lambda n: (not n.isupper(), n))
+    if names:
+        line = f"from compiler.model import {', '.join(names)}"
+        block.append(line if len(line) <= 110 else
+                     "from compiler.model import (\n" + "".join(f"    {n},\n" for n in names) + ")")
+    if gen.uses_omit and "OMIT" not in have:
+        block.append("from compiler.passthrough import OMIT")
+    if gen.uses_common and "c" not in have:
+        block.append("\nfrom . import common as c")
+    if model is not None:
+        lines[model.lineno - 1:model.end_lineno] = block
+    else:  # after the last import at the top
+        last = max((n.end_lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
+        lines[last:last] = block
+    return "\n".join(lines)
 
 
 def _name(func: ast.AST) -> str | None:
