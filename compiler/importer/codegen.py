@@ -11,6 +11,7 @@ import dataclasses
 import json
 import keyword
 import re
+import textwrap
 
 from ..model import LOKI, Dashboard, Link, Panel, Target, Threshold, Variable
 from ..passthrough import OMIT
@@ -89,7 +90,7 @@ def _docstring(d: Dashboard, origin: str) -> str:
     first = d.title or d.uid or "Imported dashboard"
     if d.description:
         first += ": " + d.description.rstrip(".") + "."
-    first = first.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    first = textwrap.fill(first.replace("\\", "\\\\").replace('"""', '\\"\\"\\"'), LINE - 10)
     return f"{first}\n\nImported from {origin} by `build.py import`.\n"
 
 
@@ -242,8 +243,13 @@ class _Gen:
             kwargs = [f"{key}={lit(getattr(v, key))}" for key in ("label", "datasource", "multi", "include_all", "regex")
                       if getattr(v, key) != defaults[key]]
             if v.passthrough:
-                kwargs.append(f"passthrough={self.value(v.passthrough, 2)}")
-            items.append(f"Variable({', '.join([lit(v.name), lit(v.kind), lit(v.query)] + kwargs)})")
+                kwargs.append(f"passthrough={self.value(v.passthrough, 3)}")
+            args = [lit(v.name), lit(v.kind), lit(v.query)] + kwargs
+            one = f"Variable({', '.join(args)})"
+            if "\n" in one or len(one) + len(INDENT * 2) + 1 > LINE:
+                pad = INDENT * 3
+                one = "Variable(\n" + "".join(f"{pad}{a},\n" for a in args) + INDENT * 2 + ")"
+            items.append(one)
         return _tuple(items, 1)
 
     def links(self, links: tuple[Link, ...]) -> str:
@@ -263,8 +269,9 @@ class _Gen:
             items.append(f"Link({', '.join([lit(link.title)] + kwargs)})")
         return _tuple(items, 1)
 
-    def value(self, value, depth: int) -> str:
-        text = lit(value, depth)
+    def value(self, value, depth: int, used: int = 14) -> str:
+        # `used`: room for the `passthrough=` before the value
+        text = lit(value, depth, used)
         if "OMIT" in text and _has_omit(value):
             self.uses_omit = True
         return text
@@ -309,14 +316,22 @@ def _string_block(text: str, depth: int) -> str:
     return f"\n{INDENT * depth}".join(lit(part) for part in parts)
 
 
-def lit(value, depth: int = 0) -> str:
-    """`value` as a Python literal, JSON-shaped, folded over lines when it is long."""
+def lit(value, depth: int = 0, used: int = 0) -> str:
+    """`value` as a Python literal, JSON-shaped, folded over lines when it is long.
+
+    `depth` is the indentation level of the line it starts on, `used` how many characters
+    precede it there besides the indentation (a `key=`), so that the line fits.
+    """
     flat = _flat(value)
-    if len(flat) + len(INDENT * depth) <= LINE or not isinstance(value, (dict, list, tuple)) or not value:
+    fits = len(flat) + len(INDENT * depth) + used + 1 <= LINE  # + 1: the comma after it
+    if fits or not isinstance(value, (dict, list, tuple)) or not value:
         return flat
     pad = INDENT * (depth + 1)
     if isinstance(value, dict):
-        items = [f"{pad}{lit(k)}: {lit(v, depth + 1)}," for k, v in value.items()]
+        items = []
+        for k, v in value.items():
+            key = lit(k)
+            items.append(f"{pad}{key}: {lit(v, depth + 1, len(key) + 2)},")
         return "{\n" + "\n".join(items) + "\n" + INDENT * depth + "}"
     items = [f"{pad}{lit(v, depth + 1)}," for v in value]
     open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")
