@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import sys
 
 import pytest
 
@@ -24,6 +25,7 @@ from compiler.importer.codegen import Names
 from compiler.importer.convert import differences
 from compiler.importer.normalise import normalise
 from compiler.importer.read import read
+from compiler.load import load
 from conftest import ROOT, SHARED
 
 OWN = sorted(glob.glob(os.path.join(ROOT, "out", "grafana", "*.json")))
@@ -34,6 +36,14 @@ CORPUS_MISSING = f"{CORPUS_DIR} is absent: the real-world round trips need the s
 
 
 def _names() -> Names:
+    """This repository's dashboards/common.py, as the generated modules import it.
+
+    Other tests load other project roots, whose `config` and `dashboards` then
+    stand in sys.modules: load this root again first when so.
+    """
+    package = sys.modules.get("dashboards")
+    if package is None or not os.path.abspath(package.__file__).startswith(os.path.join(ROOT, "dashboards")):
+        load(ROOT)
     import dashboards.common
 
     return Names(dashboards.common)
