@@ -200,6 +200,12 @@ class Variable:
     regex: str = ""
     # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
     passthrough: Mapping[str, object] = field(default_factory=dict)
+    # `.*` where "All" must also match series without the label (an absent `cluster`);
+    # empty: Grafana's default, the alternation of the listed values.
+    all_value: str = ""
+    # Selected when the dashboard opens (Grafana falls back to the first value when absent).
+    default: tuple[str, ...] = ()
+    hidden: bool = False
     src: Source = _src_field()
 
 

@@ -22,6 +22,8 @@ SCHEMA_VERSION = 39
 GRID_COLUMNS = 24
 ROW_HEIGHT = 1
 BASE_COLOR = "green"
+HIDE_VARIABLE = 2  # Grafana's "hide variable" (1 hides only the label)
+ALL = "$__all"  # the value Grafana saves for a variable's "All"
 
 # Panel keys grafanalib always writes that current Grafana does not use (or that
 # mean something harmful now, e.g. maxDataPoints=100 caps a graph at 100 points).
@@ -84,6 +86,10 @@ def dashboard_json(d: Dashboard) -> dict:
     for variable, v in zip(data["templating"]["list"], d.variables):
         for key in _LEGACY_VARIABLE_KEYS:
             variable.pop(key, None)
+        if v.all_value:
+            variable["allValue"] = v.all_value
+        if v.hidden:
+            variable["hide"] = HIDE_VARIABLE
         passthrough.apply(variable, v.passthrough)
     for link, model_link in zip(data["links"], d.links):
         passthrough.apply(link, model_link.passthrough)
@@ -433,7 +439,7 @@ def _variable(v: Variable, sources: dict[str, str]) -> dict:
         )
         data = _plain(template)
         data["definition"] = v.query
-        data["current"] = {}
+        data["current"] = _current(v)
         return data
     if v.kind == "custom":
         values = [s.strip() for s in v.query.split(",")]
@@ -441,6 +447,17 @@ def _variable(v: Variable, sources: dict[str, str]) -> dict:
                                default=values[0], multi=v.multi, includeAll=v.include_all)
         return _plain(template)
     raise ValueError(f"variable '{v.name}': unsupported kind `{v.kind}` (use datasource, query or custom)")
+
+
+def _current(v: Variable) -> dict:
+    """The selection a dashboard opens with: the variable's default, else Grafana's choice."""
+    if not v.default:
+        return {}
+    values = list(v.default)
+    texts = ["All" if value == ALL else value for value in values]
+    if v.multi:
+        return {"selected": True, "text": texts, "value": values}
+    return {"selected": True, "text": texts[0], "value": values[0]}
 
 
 def _link(link) -> gl.DashboardLink:
