@@ -233,15 +233,23 @@ class _Gen:
 
     def variables(self, variables: tuple[Variable, ...]) -> str:
         items = []
-        for v in variables:
+        i = 0
+        while i < len(variables):
+            group = self._variable_group(variables, i)
+            if group:
+                items.append("*" + group[0])
+                i += group[1]
+                continue
+            v = variables[i]
+            i += 1
             named = self.name(v, kind=Variable)
             if named:
                 items.append(named)
                 continue
             self.model_names.add("Variable")
-            defaults = _defaults(Variable)
-            kwargs = [f"{key}={lit(getattr(v, key))}" for key in ("label", "datasource", "multi", "include_all", "regex")
-                      if getattr(v, key) != defaults[key]]
+            kwargs = [f"{f.name}={lit(getattr(v, f.name))}" for f in dataclasses.fields(Variable)
+                      if f.name not in ("name", "kind", "query", "passthrough", "src")
+                      and getattr(v, f.name) != _field_default(f)]
             if v.passthrough:
                 kwargs.append(f"passthrough={self.value(v.passthrough, 3)}")
             args = [lit(v.name), lit(v.kind), lit(v.query)] + kwargs
@@ -269,6 +277,15 @@ class _Gen:
             items.append(f"Link({', '.join([lit(link.title)] + kwargs)})")
         return _tuple(items, 1)
 
+    def _variable_group(self, variables: tuple[Variable, ...], start: int) -> tuple[str, int] | None:
+        """A tuple of variables in dashboards/common.py that the variables from `start` on begin with."""
+        for name, known in self.names.values:
+            if (isinstance(known, tuple) and len(known) > 1 and all(isinstance(k, Variable) for k in known)
+                    and tuple(variables[start:start + len(known)]) == known):
+                self.uses_common = True
+                return self.names.prefix + name, len(known)
+        return None
+
     def value(self, value, depth: int, used: int = 14) -> str:
         # `used`: room for the `passthrough=` before the value
         text = lit(value, depth, used)
@@ -283,6 +300,10 @@ def _has_omit(value) -> bool:
     if isinstance(value, dict):
         return any(_has_omit(v) for v in value.values())
     return False
+
+
+def _field_default(f: dataclasses.Field):
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
 def _defaults(cls) -> dict:

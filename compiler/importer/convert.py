@@ -207,7 +207,17 @@ def _variable(v, notes: list[str]) -> Variable:
         multi=v.get("multi") is True,
         include_all=v.get("includeAll") is True,
         regex=_str(v.get("regex")),
+        all_value=_str(v.get("allValue")),
+        default=_selected(v.get("current")) if kind == "query" else (),
+        hidden=v.get("hide") == grafana.HIDE_VARIABLE,
     )
+
+
+def _selected(current) -> tuple[str, ...]:
+    """The values a variable's saved `current` selects (`$__all` for All)."""
+    value = current.get("value") if isinstance(current, dict) else None
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return tuple(values) if all(isinstance(v, str) for v in values) else ()
 
 
 def _link(link) -> Link:
