@@ -141,6 +141,7 @@ def test_rows_of_a_grid_layout_schema_are_dropped_as_grafana_does():
 # --- the command ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_import_writes_a_registered_module_that_builds_the_same_dashboard(repo, tmp_path):
     d = own_dashboard()
     code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d))
@@ -291,6 +292,7 @@ def test_unchanged_dashboard_reports_no_changes(repo):
     assert code == 0 and "No changes." in output and "--apply" not in output
 
 
+@pytest.mark.slow
 def test_apply_edits_only_what_changed_and_builds_the_json(repo, tmp_path):
     module = repo / "dashboards" / "overview.py"
     before = module.read_text().splitlines()
@@ -314,6 +316,7 @@ def test_apply_edits_only_what_changed_and_builds_the_json(repo, tmp_path):
     assert "No changes." in output
 
 
+@pytest.mark.slow
 def test_apply_adds_and_removes_panels_in_their_rows(repo, tmp_path):
     d = tweaked_overview()
     panels = d["panels"]

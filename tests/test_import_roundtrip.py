@@ -92,6 +92,7 @@ def test_fixture_round_trips(path):
     assert imported.stats.settings > 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS, reason=CORPUS_MISSING)
 @pytest.mark.parametrize("path", CORPUS, ids=_id)
 def test_corpus_dashboard_round_trips(path):
@@ -114,6 +115,7 @@ def share_table(paths: list[str]) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_share_table(capsys):
     """The table of the closing note, per dashboard: its settings after Grafana's normalisation (and how
     many of them are defaults Grafana fills in), the shares reproduced by the model's fields, carried in
