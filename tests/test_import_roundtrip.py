@@ -151,3 +151,36 @@ def test_legacy_fixture_is_migrated_and_the_report_says_so():
     kinds = [p.kind for row in imported.dashboard.rows for p in row.panels]
     assert kinds == ["stat", "timeseries", "timeseries"]
     assert 'Row("Details", (' in text and "collapsed=True" in text
+
+
+def test_every_kind_the_emitter_builds_comes_back_as_written():
+    """Each panel kind, with every modelled field set, is read back into the same definition: no options,
+    no pass-through."""
+    from compiler.emit import grafana
+    from compiler.model import LOKI, Dashboard, Panel, Row, Target, Threshold, Variable
+
+    steps = (Threshold(None, "green"), Threshold(0.5, "orange"), Threshold(0.9, "red"))
+    panels = []
+    for kind in grafana._BUILDERS:
+        if kind == "logs":
+            targets = (Target('{app="api"} |= "error"', datasource=LOKI),)
+        elif kind == "text":
+            targets = ()
+        else:
+            targets = (Target("sum(rate(x_total[$__rate_interval]))", legend="x"),
+                       Target("sum(y)", legend="y", ref_id="Q", instant=True, format="table"))
+        panels.append(Panel(kind, f"A {kind}", f"What the {kind} shows.", targets, unit="s", width=8, height=6,
+                            thresholds=steps, min=0, max=2, decimals=1, stack=kind == "timeseries"))
+    d = Dashboard("every-kind", "Every kind", "One panel of each kind.", rows=(
+        Row("", tuple(panels[:2]), header=False),
+        Row("Open", tuple(panels[2:5])),
+        Row("Closed", tuple(panels[5:]), collapsed=True),
+    ), variables=(Variable("datasource", "datasource", "prometheus"), Variable("loki", "datasource", "loki"),
+                  Variable("job", "query", "label_values(up, job)", multi=True, include_all=True, all_value=".*",
+                           default=("$__all",), hidden=True)), tags=("a", "b"), refresh="5m", time_from="now-1h")
+    imported = convert(grafana.dashboard_json(d))
+    assert imported.lost == [] and imported.notes == []
+    assert imported.stats.passthrough == 0 and imported.stats.options == 0
+    back = imported.dashboard
+    assert back.rows == d.rows and back.variables == d.variables
+    assert (back.uid, back.title, back.tags, back.refresh, back.time_from) == (d.uid, d.title, d.tags, "5m", "now-1h")

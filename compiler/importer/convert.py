@@ -143,8 +143,7 @@ def _panel(p: dict, notes: list[str], sources: dict[str, str]) -> Panel:
     panel_type = _ds_type(p.get("datasource"), sources) or (LOKI if kind == "logs" else None)
     targets = [_target(t, panel_type, sources) for t in targets_in if isinstance(t, dict)]
     own = [_str(t.get("refId")) for t in targets_in if isinstance(t, dict)]
-    if own != fill_ref_ids([""] * len(own)):  # not A, B, C...: keep each target's own
-        targets = [dataclasses.replace(t, ref_id=ref) for t, ref in zip(targets, own)]
+    targets = [dataclasses.replace(t, ref_id=ref) for t, ref in zip(targets, _explicit_refs(own))]
     return Panel(
         kind, title, _str(p.get("description")), tuple(targets),
         unit=_str(defaults.get("unit")),
@@ -156,6 +155,18 @@ def _panel(p: dict, notes: list[str], sources: dict[str, str]) -> Panel:
         decimals=_int(defaults.get("decimals"), None, 0, None),
         stack=kind == "timeseries" and stacking.get("mode") == "normal",
     )
+
+
+def _explicit_refs(own: list[str]) -> list[str]:
+    """The refIds a definition must state so that the others, left empty, are assigned as `own` has them."""
+    explicit = [""] * len(own)
+    for _ in own:
+        auto = fill_ref_ids(explicit)
+        wrong = [i for i, (a, b) in enumerate(zip(auto, own)) if a != b and not explicit[i]]
+        if not wrong:
+            break
+        explicit[wrong[0]] = own[wrong[0]]
+    return explicit
 
 
 def _target(t: dict, panel_type: str | None, sources: dict[str, str]) -> Target:
@@ -202,7 +213,7 @@ def _variable(v, notes: list[str]) -> Variable:
         datasource = datasource.get("uid")
     return Variable(
         name, kind, _str(query),
-        label=_str(v.get("label")),
+        label="" if v.get("label") == name else _str(v.get("label")),  # the emitter's default label is the name
         datasource=datasource if isinstance(datasource, str) else "${datasource}",
         multi=v.get("multi") is True,
         include_all=v.get("includeAll") is True,
