@@ -44,11 +44,34 @@ class Update:
 
 def semantic_diff(old: Dashboard, imported: Imported, module: str, origin: str) -> list[str]:
     before = normalise(grafana.dashboard_json(old))
+    _keep_selected_datasources(before, imported)
     report = review_diff.compare(Snapshot(dashboards={old.uid: before}),
                                  Snapshot(dashboards={old.uid: imported.source}))
     lines = render.text(report, show_unchanged=False).rstrip("\n").split("\n")
     lines[0] = f"{origin} against {module}:"
     return lines
+
+
+def _keep_selected_datasources(built: dict, imported: Imported) -> None:
+    """Make an export's selected datasources (`current` of datasource variables) no difference.
+
+    Grafana saves which datasource the exporting user had selected, by its uid on that
+    instance; the definitions deliberately leave the choice to the viewer. Not a change
+    to bring back, so the imported side takes the definitions' value (in place).
+    """
+    ours = {v.get("name"): v for v in built.get("templating", {}).get("list", []) if isinstance(v, dict)}
+    theirs = imported.source.get("templating", {}).get("list", [])
+    for v in theirs if isinstance(theirs, list) else ():
+        if isinstance(v, dict) and v.get("type") == "datasource" and v.get("name") in ours:
+            mine = ours[v["name"]]
+            if "current" in mine:
+                v["current"] = mine["current"]
+            else:
+                v.pop("current", None)
+    # the model objects were read from the source before: read that variable's patch again
+    imported.dashboard = dataclasses.replace(imported.dashboard, variables=tuple(
+        dataclasses.replace(var, passthrough={k: val for k, val in var.passthrough.items() if k != "current"})
+        if var.kind == "datasource" else var for var in imported.dashboard.variables))
 
 
 def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Names, origin: str) -> Update:
