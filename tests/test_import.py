@@ -417,3 +417,16 @@ def test_what_a_grafana_export_adds_is_no_change(repo, tmp_path):
     code, output = run("--root", str(repo), "import", write_json(tmp_path / "export.json", envelope), "--apply")
     assert code == 0 and "No changes." in output, output
     assert "applied" not in output
+
+
+def test_a_panel_renamed_in_the_ui_keeps_its_function(repo, tmp_path):
+    with open(OWN, encoding="utf-8") as f:
+        d = json.load(f)
+    for p in d["panels"]:
+        if p["title"] == "Queue depth":
+            p["title"] = "Jobs waiting per queue"
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
+    assert code == 0, output
+    assert "applied: panel 'Jobs waiting per queue': title updated" in output
+    text = (repo / "dashboards" / "overview.py").read_text()
+    assert "def queue_depth_panel() -> Panel:" in text and '"timeseries", "Jobs waiting per queue",' in text

@@ -149,7 +149,8 @@ def _panel_json(d: Dashboard, data: dict) -> dict[int, dict]:
 
 
 def _match(old: list[Panel], new: list[Panel]):
-    """(pairs by title, in order among equal titles; new panels; removed panels)."""
+    """(pairs, new panels, removed panels): paired by title (in order among equal titles), then a
+    panel renamed in place (same kind, at the place of an unpaired one) with the panel it was."""
     pool: dict[str, list[Panel]] = {}
     for p in old:
         pool.setdefault(p.title, []).append(p)
@@ -159,7 +160,14 @@ def _match(old: list[Panel], new: list[Panel]):
             pairs.append((pool[p.title].pop(0), p))
         else:
             added.append(p)
-    removed = [p for ps in pool.values() for p in ps]
+    removed = [p for p in old if any(p is q for ps in pool.values() for q in ps)]
+    for p in list(added):
+        i = next(i for i, q in enumerate(new) if q is p)
+        twin = next((q for q in removed if q.kind == p.kind and i < len(old) and old[i] is q), None)
+        if twin is not None:
+            pairs.append((twin, p))
+            added.remove(p)
+            removed.remove(twin)
     return pairs, added, removed
 
 
