@@ -102,15 +102,21 @@ def test_corpus_dashboard_round_trips(path):
     assert s.modelled + s.options + s.passthrough == s.settings
 
 
+def _label(path: str) -> str:
+    if path.startswith(ROOT + os.sep):
+        return os.path.relpath(path, ROOT).replace("tests/fixtures/import/", "fixtures/")
+    return "corpus/" + os.path.basename(path)
+
+
 def share_table(paths: list[str]) -> list[str]:
-    lines = [f"{'dashboard':45} {'settings':>8} {'defaults':>8} {'modelled':>9} {'options':>8} {'carried':>8} {'lost':>5}"]
+    lines = [f"{'dashboard':50} {'settings':>8} {'defaults':>8} {'modelled':>9} {'options':>8} {'carried':>8} {'lost':>5}"]
     for path in paths:
         imported, _, lost = round_trip(path)
         s = imported.stats
 
         def pct(n):
             return f"{100 * n / s.settings:.1f}%"
-        lines.append(f"{_id(path):45} {s.settings:>8} {s.filled:>8} {pct(s.modelled):>9} {pct(s.options):>8} "
+        lines.append(f"{_label(path):50} {s.settings:>8} {s.filled:>8} {pct(s.modelled):>9} {pct(s.options):>8} "
                      f"{pct(s.passthrough):>8} {len(lost):>5}")
     return lines
 
