@@ -190,3 +190,50 @@ def test_every_kind_the_emitter_builds_comes_back_as_written():
     back = imported.dashboard
     assert back.rows == d.rows and back.variables == d.variables
     assert (back.uid, back.title, back.tags, back.refresh, back.time_from) == (d.uid, d.title, d.tags, "5m", "now-1h")
+
+
+_ODD_VALUES = [None, 0, -3, 1.5, True, "", "x", [], {}, [1, "a"], {"a": None}]
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, path + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _paths(item, path + (i,))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2))
+def test_damaged_dashboards_are_refused_or_round_trip(seed):
+    """Any value anywhere replaced by one of another type: a one-line refusal, or nothing lost."""
+    import copy
+    import random
+
+    from compiler.importer import ImportFailure
+
+    rng = random.Random(seed)
+    inputs = []
+    for path in FIXTURES:
+        with open(path, encoding="utf-8") as f:
+            inputs.append(json.load(f))
+    for _ in range(100):
+        d = copy.deepcopy(rng.choice(inputs))
+        paths = list(_paths(d))[1:]
+        for _ in range(rng.randint(1, 3)):
+            *parents, last = rng.choice(paths)
+            try:
+                node = d
+                for step in parents:
+                    node = node[step]
+                node[last] = copy.deepcopy(rng.choice(_ODD_VALUES))
+            except (KeyError, IndexError, TypeError):
+                pass  # an earlier change took that path away
+        try:
+            imported = convert(d)
+        except ImportFailure as exc:
+            assert "\n" not in str(exc)
+            continue
+        assert imported.lost == []

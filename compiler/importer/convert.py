@@ -87,9 +87,9 @@ def _group_rows(d: dict) -> list[tuple[dict | None, list[dict]]]:
         if not isinstance(panel, dict):
             raise ImportFailure(f"a panel is a {type(panel).__name__}, not an object")
         if panel.get("type") == "row":
-            nested = panel.get("panels") if panel.get("collapsed") else []
+            nested = panel.get("panels") if panel.get("collapsed") is True else []
             rows.append((panel, list(nested) if isinstance(nested, list) else []))
-        elif rows and rows[-1][0] is not None and rows[-1][0].get("collapsed"):
+        elif rows and rows[-1][0] is not None and rows[-1][0].get("collapsed") is True:
             title = rows[-1][0].get("title", "")
             raise ImportFailure(f"panel '{panel.get('title', '')}' lies below collapsed row '{title}' but outside it")
         elif rows:
@@ -248,7 +248,8 @@ def _patched(first: Dashboard, emitted: dict, source: dict, rows_in, carried: li
         if row.header:
             row_out = next(emitted_panels)
             children_out = row_out.get("panels", []) if row.collapsed else [next(emitted_panels) for _ in row.panels]
-            patch = _diff_without(row_out, row_in, ("panels",) if row.collapsed else ())
+            own_panels = row.collapsed and isinstance(row_in.get("panels"), list)  # else carried as they are
+            patch = _diff_without(row_out, row_in, ("panels",) if own_panels else ())
             if patch:
                 carried.append(f"row '{row.title}': passthrough {', '.join(sorted(patch))}")
             row = dataclasses.replace(row, passthrough=patch)
@@ -272,13 +273,20 @@ def _patched(first: Dashboard, emitted: dict, source: dict, rows_in, carried: li
 
 
 def _aligned(d: dict) -> dict:
-    """`d` with its variables and links (each patched on its own) replaced by their count."""
+    """`d` with its variables and links (each patched on its own) replaced by a marker of their count."""
     d = dict(d)
     if isinstance(d.get("templating"), dict) and isinstance(d["templating"].get("list"), list):
-        d["templating"] = dict(d["templating"], list=len(d["templating"]["list"]))
+        d["templating"] = dict(d["templating"], list=_Count(len(d["templating"]["list"])))
     if isinstance(d.get("links"), list):
-        d["links"] = len(d["links"])
+        d["links"] = _Count(len(d["links"]))
     return d
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A list compared by its length only, as a value no JSON holds."""
+
+    n: int
 
 
 def _patched_object(obj, out: dict, wanted: dict, what: str, carried: list[str]):

@@ -31,7 +31,7 @@ def normalise(dashboard: dict, notes: list[str] | None = None, fill: bool = True
     legacy.migrate(d, notes)
     for key in SERVER_KEYS:
         d.pop(key, None)
-    panels = d.get("panels")
+    panels = d.setdefault("panels", [])  # DashboardModel: `data.panels ?? []`
     if isinstance(panels, list):
         for panel in _all_panels(panels):
             for key in PANEL_STAMPS:
