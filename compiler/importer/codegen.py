@@ -56,14 +56,14 @@ class Names:
 
 def module_source(d: Dashboard, names: Names, origin: str, relative_common: bool = True) -> str:
     """The text of a definitions module whose DASHBOARD is `d`."""
-    gen = _Gen(names)
+    gen = Writer(names)
     functions = []
     calls: list[list[str]] = []
     taken: set[str] = set()
     for row in d.rows:
         calls.append([])
         for panel in row.panels:
-            name = _function_name(panel.title, taken)
+            name = function_name(panel.title, taken)
             functions.append(gen.panel_function(name, panel))
             calls[-1].append(f"{name}()")
     dashboard = gen.dashboard(d, calls)
@@ -94,7 +94,7 @@ def _docstring(d: Dashboard, origin: str) -> str:
     return f"{first}\n\nImported from {origin} by `build.py import`.\n"
 
 
-def _function_name(title: str, taken: set[str]) -> str:
+def function_name(title: str, taken: set[str]) -> str:
     base = re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") or "untitled"
     if base[0].isdigit() or keyword.iskeyword(base):
         base = "panel_" + base
@@ -107,7 +107,9 @@ def _function_name(title: str, taken: set[str]) -> str:
     return name
 
 
-class _Gen:
+class Writer:
+    """Source text of definition objects; records which names the text uses, for the imports."""
+
     def __init__(self, names: Names):
         self.names = names
         self.model_names: set[str] = set()

@@ -23,7 +23,7 @@ from ..model import Dashboard, Panel, Row
 from ..review import diff as review_diff
 from ..review import render
 from ..review.snapshot import Snapshot
-from .codegen import Names, _function_name, _Gen
+from .codegen import Names, Writer, function_name, lit
 from .convert import Imported
 from .normalise import normalise
 
@@ -202,7 +202,7 @@ class _Editor:
         self.starts = [0]
         for line in self.data.split(b"\n"):
             self.starts.append(self.starts[-1] + len(line) + 1)
-        self.gen = _Gen(names)
+        self.gen = Writer(names)
         self.edits: list[tuple[int, int, str]] = []
         self.functions: list[str] = []
         self.taken = {n.name for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef)}
@@ -266,7 +266,7 @@ class _Editor:
             if name == "thresholds":
                 return gen.thresholds(value) if value else "()"
             if name == "unit":
-                return gen.name(value, kind=str) or _lit(value)
+                return gen.name(value, kind=str) or lit(value)
             if name in ("options", "passthrough"):
                 return gen.value(value, 2)
         if isinstance(obj, Dashboard):
@@ -275,7 +275,7 @@ class _Editor:
             if name == "links":
                 return gen.links(value) if value else "()"
             if name == "tags":
-                return gen.names.tags(value) or _lit(value)
+                return gen.names.tags(value) or lit(value)
             if name == "passthrough":
                 return gen.value(value, 1)
         return gen.value(value, 2)
@@ -321,7 +321,7 @@ class _Editor:
         elements = self._row_tuple(row)
         if elements is None or not elements.elts:
             return None
-        name = _function_name(panel.title, self.taken)
+        name = function_name(panel.title, self.taken)
         last = elements.elts[-1]
         indent = re.match(rb"\s*", self.data[self.starts[last.lineno - 1]:]).group().decode()
         at = self.offset(last.end_lineno, last.end_col_offset)
@@ -343,7 +343,7 @@ class _Editor:
         return _ensure_imports(data.decode("utf-8"), self.gen)
 
 
-def _ensure_imports(text: str, gen: _Gen) -> str:
+def _ensure_imports(text: str, gen: Writer) -> str:
     """Add the model names, OMIT and the `common` import the new code uses, where the module lacks them."""
     tree = ast.parse(text)
     lines = text.split("\n")
@@ -378,9 +378,3 @@ def _name(func: ast.AST) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
-
-
-def _lit(value) -> str:
-    from .codegen import lit
-
-    return lit(value)
