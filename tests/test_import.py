@@ -430,3 +430,34 @@ def test_a_panel_renamed_in_the_ui_keeps_its_function(repo, tmp_path):
     assert "applied: panel 'Jobs waiting per queue': title updated" in output
     text = (repo / "dashboards" / "overview.py").read_text()
     assert "def queue_depth_panel() -> Panel:" in text and '"timeseries", "Jobs waiting per queue",' in text
+
+
+@pytest.mark.slow
+def test_apply_adds_and_removes_rows(repo, tmp_path):
+    with open(OWN, encoding="utf-8") as f:
+        d = json.load(f)
+    panels = d["panels"]
+    start = next(i for i, p in enumerate(panels) if p["type"] == "row" and p["title"] == "Analyses")
+    kept = panels[:start]
+    bottom = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in kept)
+    workers = next(p for p in kept if p["title"] == "Workers up")
+    capacity = json.loads(json.dumps(workers))
+    capacity.update(title="Workers wanted", gridPos={"h": 5, "w": 6, "x": 0, "y": bottom + 1})
+    header = json.loads(json.dumps(panels[start]))
+    header.update(title="Capacity", gridPos={"h": 1, "w": 24, "x": 0, "y": bottom})
+    d["panels"] = kept + [header, capacity]
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
+    assert code == 0, output
+    assert "applied: row 'Analyses' removed" in output
+    assert "applied: row 'Capacity' added with 1 panels (workers_wanted_panel())" in output
+    text = (repo / "dashboards" / "overview.py").read_text()
+    assert 'Row("Analyses"' not in text and '        Row("Capacity", (\n            workers_wanted_panel(),\n        )),' in text
+    out = tmp_path / "out"
+    code, output = run("--root", str(repo), "--out", str(out))
+    assert code == 0, output
+    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
+        built = json.load(f)
+    for dash in (built, d):
+        for p in dash["panels"]:
+            p.pop("id", None)
+    assert built == d

@@ -214,17 +214,7 @@ class Writer:
                 lines.append(f"{pad}{key}={lit(getattr(d, key))},")
         lines.append(f"{pad}rows=(")
         for row, row_calls in zip(d.rows, calls):
-            self.model_names.add("Row")
-            extra = []
-            if not row.header:
-                extra.append("header=False")
-            if row.collapsed:
-                extra.append("collapsed=True")
-            if row.passthrough:
-                extra.append(f"passthrough={self.value(row.passthrough, 3)}")
-            panels = "".join(f"{INDENT * 3}{call},\n" for call in row_calls)
-            tail = "".join(f", {e}" for e in extra)
-            lines.append(f"{INDENT * 2}Row({lit(row.title)}, (\n{panels}{INDENT * 2})" + tail + "),")
+            lines.append(INDENT * 2 + self.row(row, row_calls, 2) + ",")
         lines.append(f"{pad}),")
         if d.lint_ignore:
             lines.append(f"{pad}lint_ignore={self.value(d.lint_ignore, 1)},")
@@ -232,6 +222,20 @@ class Writer:
             lines.append(f"{pad}passthrough={self.value(d.passthrough, 1)},")
         lines.append(")")
         return "\n".join(lines) + "\n"
+
+    def row(self, row, calls: list[str], depth: int) -> str:
+        """`Row(...)` holding the panels that `calls` build, starting at indentation level `depth`."""
+        self.model_names.add("Row")
+        extra = []
+        if not row.header:
+            extra.append("header=False")
+        if row.collapsed:
+            extra.append("collapsed=True")
+        if row.passthrough:
+            extra.append(f"passthrough={self.value(row.passthrough, depth + 1)}")
+        panels = "".join(f"{INDENT * (depth + 1)}{call},\n" for call in calls)
+        tail = "".join(f", {e}" for e in extra)
+        return f"Row({lit(row.title)}, (\n{panels}{INDENT * depth})" + tail + ")"
 
     def variables(self, variables: tuple[Variable, ...]) -> str:
         items = []

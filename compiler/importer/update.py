@@ -84,9 +84,21 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
 
     old_rows = {r.title: r for r in old.rows}
     new_rows = {r.title: r for r in new.rows}
-    for title in sorted(set(old_rows) ^ set(new_rows)):
-        what = "added" if title in new_rows else "removed"
-        update.manual.append(f"row '{title}' {what}: edit DASHBOARD's rows by hand")
+    for row in [r for r in old.rows if r.title not in new_rows]:
+        if editor.remove_row(old, row):
+            update.applied.append(f"row '{row.title}' removed (its panels' functions are left in place)")
+        else:
+            update.manual.append(f"row '{row.title}' removed: take it out of DASHBOARD's rows by hand")
+    for i, row in enumerate(new.rows):
+        if row.title in old_rows:
+            continue
+        after = next((old_rows[r.title] for r in reversed(new.rows[:i]) if r.title in old_rows), None)
+        names = editor.add_row(old, after, row)
+        if names is not None:
+            update.applied.append(f"row '{row.title}' added with {len(names)} panels"
+                                  + (f" ({', '.join(n + '()' for n in names)})" if names else ""))
+        else:
+            update.manual.append(f"row '{row.title}' added: put it in DASHBOARD's rows by hand")
     for title in sorted(set(old_rows) & set(new_rows)):
         _edit_call(editor, old_rows[title], new_rows[title], "Row", ("panels", "header"), update, f"row '{title}'")
 
@@ -102,6 +114,8 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
         _edit_call(editor, a, b, "Panel", skip, update, f"panel '{b.title}'")
     for p in removed:
         row = next(r for r in old.rows if any(x is p for x in r.panels))
+        if row.title not in new_rows:
+            continue  # gone with its row
         if editor.remove_element(row, p):
             update.applied.append(f"panel '{p.title}' removed from row '{row.title}' (its function is left in place)")
         else:
@@ -110,7 +124,7 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
         new_row = next(r for r in new.rows if any(x is p for x in r.panels))
         row = old_rows.get(new_row.title)
         if row is None:
-            continue  # reported with its row
+            continue  # written with its new row
         name = editor.add_panel(row, p)
         if name:
             update.applied.append(f"panel '{p.title}' added to the end of row '{row.title}' as {name}()")
@@ -285,6 +299,57 @@ class _Editor:
         end = self.offset(node.end_lineno, node.end_col_offset)
         self.edits.append((start, end, code))
 
+    def _rows_tuple(self, d: Dashboard) -> ast.Tuple | None:
+        call = self._call(d, "Dashboard")
+        if call is None:
+            return None
+        if len(call.args) >= 4 and isinstance(call.args[3], ast.Tuple):
+            return call.args[3]
+        kw = next((k for k in call.keywords if k.arg == "rows"), None)
+        return kw.value if kw is not None and isinstance(kw.value, ast.Tuple) else None
+
+    def _element(self, elements: ast.Tuple, obj, func: str) -> ast.Call | None:
+        return next((e for e in elements.elts if isinstance(e, ast.Call) and _name(e.func) == func
+                     and e.lineno == obj.src.line), None)
+
+    def _own_lines(self, node: ast.AST) -> tuple[int, int] | None:
+        """The byte range of the whole lines `node` fills alone (with its comma), or None."""
+        start = self.starts[node.lineno - 1]
+        end = self.starts[node.end_lineno] if node.end_lineno < len(self.starts) else len(self.data)
+        text = self.data[start:end].decode("utf-8").strip()
+        return (start, end) if text.rstrip(",") == ast.get_source_segment(self.source, node) else None
+
+    def remove_row(self, d: Dashboard, row: Row) -> bool:
+        elements = self._rows_tuple(d)
+        node = self._element(elements, row, "Row") if elements is not None else None
+        span = self._own_lines(node) if node is not None else None
+        if span is None:
+            return False
+        self.edits.append((span[0], span[1], ""))
+        return True
+
+    def add_row(self, d: Dashboard, after: Row | None, row: Row) -> list[str] | None:
+        """Insert `row` after the row `after` (first when None), its panels as new functions; their names."""
+        elements = self._rows_tuple(d)
+        if elements is None or not elements.elts:
+            return None
+        anchor = self._element(elements, after, "Row") if after is not None else elements.elts[0]
+        if anchor is None:
+            return None
+        indent = re.match(rb"[ \t]*", self.data[self.starts[anchor.lineno - 1]:]).group().decode()
+        names = [function_name(p.title, self.taken) for p in row.panels]
+        text = self.gen.row(row, [f"{n}()" for n in names], len(indent) // 4)
+        if after is None:
+            at = self.starts[anchor.lineno - 1]
+            self.edits.append((at, at, f"{indent}{text},\n"))
+        else:
+            end = self._own_lines(anchor)
+            if end is None:
+                return None
+            self.edits.append((end[1], end[1], f"{indent}{text},\n"))
+        self.functions.extend(self.gen.panel_function(n, p) for n, p in zip(names, row.panels))
+        return names
+
     def _row_tuple(self, row: Row) -> ast.Tuple | None:
         call = self._call(row, "Row")
         if call is None:
@@ -300,12 +365,10 @@ class _Editor:
             return False
         for elt in elements.elts:
             if isinstance(elt, ast.Call) and self._builds(elt, panel):
-                line_start = self.starts[elt.lineno - 1]
-                line_end = self.starts[elt.end_lineno] if elt.end_lineno < len(self.starts) else len(self.data)
-                text = self.data[line_start:line_end].decode("utf-8").strip()
-                if text.rstrip(",") != ast.get_source_segment(self.source, elt):
+                span = self._own_lines(elt)
+                if span is None:
                     return False  # not one element on its own lines: leave it to a person
-                self.edits.append((line_start, line_end, ""))
+                self.edits.append((span[0], span[1], ""))
                 return True
         return False
 
