@@ -461,3 +461,32 @@ def test_apply_adds_and_removes_rows(repo, tmp_path):
         for p in dash["panels"]:
             p.pop("id", None)
     assert built == d
+
+
+def test_panels_dragged_within_a_row_are_reordered_in_the_module(repo, tmp_path):
+    with open(OWN, encoding="utf-8") as f:
+        d = json.load(f)
+    by_title = {p["title"]: p for p in d["panels"]}
+    pass_rate, failure_rate = by_title["Analysis pass rate"], by_title["Analysis failure rate"]
+    pass_rate["gridPos"]["x"], failure_rate["gridPos"]["x"] = failure_rate["gridPos"]["x"], pass_rate["gridPos"]["x"]
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
+    assert code == 0, output
+    assert "applied: row 'Health': panels put in the order of the JSON" in output
+    text = (repo / "dashboards" / "overview.py").read_text()
+    assert "            analysis_failure_rate_panel(),\n            analysis_pass_rate_panel(),\n" in text
+    assert "No changes." in run("--root", str(repo), "import", write_json(tmp_path / "d.json", d))[1]
+
+
+def test_a_panel_moved_to_another_row_is_left_to_a_person(repo, tmp_path):
+    with open(OWN, encoding="utf-8") as f:
+        d = json.load(f)
+    panels = d["panels"]
+    workers = next(p for p in panels if p["title"] == "Workers up")
+    panels.remove(workers)
+    last = panels[-1]
+    workers["gridPos"] = {"h": 5, "w": 6, "x": 0, "y": last["gridPos"]["y"] + last["gridPos"]["h"]}
+    panels.append(workers)
+    before = (repo / "dashboards" / "overview.py").read_text()
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
+    assert code == 1 and "by hand: panels moved to another row (Workers up)" in output
+    assert (repo / "dashboards" / "overview.py").read_text() == before  # nothing it could do alone

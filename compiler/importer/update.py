@@ -130,13 +130,34 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
             update.applied.append(f"panel '{p.title}' added to the end of row '{row.title}' as {name}()")
         else:
             update.manual.append(f"panel '{p.title}' added: put it in row '{row.title}' by hand")
-    by_new = [a for a, b in sorted(pairs, key=lambda ab: _index(new, ab[1]))]
-    if [id(a) for a in by_new] != [id(a) for a, _ in sorted(pairs, key=lambda ab: _index(old, ab[0]))]:
-        update.manual.append("panels were moved between or within rows: reorder them by hand")
+    _reorder(editor, old, new, pairs, added, removed, update)
     _edit_call(editor, old, new, "Dashboard", ("rows",), update, f"dashboard '{new.uid}'")
     if editor.edits:
         update.text = editor.result()
     return update
+
+
+def _row_of(d: Dashboard, panel: Panel) -> Row:
+    return next(r for r in d.rows if any(p is panel for p in r.panels))
+
+
+def _reorder(editor: "_Editor", old: Dashboard, new: Dashboard, pairs, added, removed, update: Update) -> None:
+    """Panels dragged within a row are put in the JSON's order; a move between rows is left to a person."""
+    partner = {id(a): b for a, b in pairs}
+    moved = [b.title for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
+    if moved:
+        update.manual.append(f"panels moved to another row ({', '.join(moved)}): move them by hand")
+        return
+    changed_rows = {_row_of(old, p).title for p in removed} | {_row_of(new, p).title for p in added}
+    for row in old.rows:
+        paired = [p for p in row.panels if id(p) in partner]  # added and removed ones are placed elsewhere
+        order = sorted(paired, key=lambda p: _index(new, partner[id(p)]))
+        if [id(p) for p in order] == [id(p) for p in paired]:
+            continue
+        if row.title not in changed_rows and editor.reorder(row, order):
+            update.applied.append(f"row '{row.title}': panels put in the order of the JSON")
+        else:
+            update.manual.append(f"row '{row.title}': panels were reordered: reorder them by hand")
 
 
 def _index(d: Dashboard, panel: Panel) -> int:
@@ -371,6 +392,26 @@ class _Editor:
                 self.edits.append((span[0], span[1], ""))
                 return True
         return False
+
+    def reorder(self, row: Row, order: list[Panel]) -> bool:
+        """Rewrite the row's panel tuple in `order`, when each element fills its own lines."""
+        elements = self._row_tuple(row)
+        if elements is None or len(elements.elts) != len(row.panels):
+            return False
+        spans = []
+        for panel in order:
+            elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
+            span = self._own_lines(elt) if elt is not None else None
+            if span is None:
+                return False
+            spans.append(span)
+        first = min(start for start, _ in spans)
+        last = max(end for _, end in spans)
+        if sum(end - start for start, end in spans) != last - first:
+            return False  # comments or blank lines between the elements: leave it to a person
+        text = b"".join(self.data[start:end] for start, end in spans).decode("utf-8")
+        self.edits.append((first, last, text))
+        return True
 
     def _builds(self, call: ast.Call, panel: Panel) -> bool:
         """Whether `call` (an element of a row) is the call of the function that builds `panel`."""
