@@ -70,11 +70,12 @@ class Result:
         lines = [
             f"{self.found.origin}: dashboard '{d.uid}' ({self.found.form}) -> {self.module}: "
             f"{sum(len(r.panels) for r in d.rows)} panels in {len(d.rows)} rows",
-            f"  settings: {s.settings} ({s.filled} of them Grafana's defaults); modelled {s.modelled} ({share(s.modelled)}), "
-            f"in panel options {s.options} ({share(s.options)}), pass-through {s.passthrough} ({share(s.passthrough)}), "
-            f"lost {len(self.lost)}; emitter defaults removed: {s.omitted}",
+            f"  settings: {s.settings} ({s.filled} of them Grafana's defaults); "
+            f"modelled {s.modelled} ({share(s.modelled)}), in panel options {s.options} ({share(s.options)}), "
+            f"pass-through {s.passthrough} ({share(s.passthrough)}), lost {len(self.lost)}; "
+            f"emitter defaults removed: {s.omitted}",
         ]
-        lines += [f"  migrated: {note}" if note.startswith("legacy") else f"  note: {note}" for note in self.imported.notes]
+        lines += [f"  {'migrated' if note.startswith('legacy') else 'note'}: {note}" for note in self.imported.notes]
         lines += [f"  carried: {line}" for line in self.imported.carried]
         lines += [f"  LOST: {line}" for line in self.lost]
         return lines
@@ -152,7 +153,8 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
         if os.path.exists(path) and not force:
             raise UsageError(f"{rel} exists: choose another --into, or --force to overwrite it")
         if any(p[1] == path for p in plans):
-            raise UsageError(f"{f.origin}: two imported dashboards would both be written to {rel}: import them one by one with --into")
+            raise UsageError(f"{f.origin}: two imported dashboards would both be written to {rel}: "
+                             "import them one by one with --into")
         in_package = os.path.dirname(path) == os.path.join(root, "dashboards")
         text = module_source(d, names, display(f.origin, root), relative_common=in_package)
         plans.append((f, path, text, imported))
@@ -238,7 +240,8 @@ def _apply(root: str, updates: list[Updated], saved: dict[str, str | None]) -> N
     built = {d.uid: d for d in project.dashboards}
     for u in updates:
         uid = u.update.uid
-        u.remaining = differences(normalise(grafana.dashboard_json(built[uid])), u.update.wanted) if uid in built else []
+        if uid in built:
+            u.remaining = differences(normalise(grafana.dashboard_json(built[uid])), u.update.wanted)
 
 
 def _common_names(root: str) -> Names:

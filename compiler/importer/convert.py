@@ -132,7 +132,8 @@ def _panel(p: dict, notes: list[str], sources: dict[str, str]) -> Panel:
     kind = p.get("type")
     title = _str(p.get("title"))
     if kind not in KINDS:
-        notes.append(f"panel '{title}': kind `{kind}` is not modelled: built as `{STAND_IN_PANEL}`, its settings carried verbatim")
+        notes.append(f"panel '{title}': kind `{kind}` is not modelled: built as `{STAND_IN_PANEL}`, "
+                     "its settings carried verbatim")
         kind = STAND_IN_PANEL
     field_config = p.get("fieldConfig") if isinstance(p.get("fieldConfig"), dict) else {}
     defaults = field_config.get("defaults") if isinstance(field_config.get("defaults"), dict) else {}
@@ -255,7 +256,8 @@ def _patched(first: Dashboard, emitted: dict, source: dict, rows_in, carried: li
             row = dataclasses.replace(row, passthrough=patch)
         else:
             children_out = [next(emitted_panels) for _ in row.panels]
-        panels = tuple(_patched_panel(p, out, p_in, carried) for p, out, p_in in zip(row.panels, children_out, panels_in))
+        panels = tuple(_patched_panel(p, out, p_in, carried)
+                       for p, out, p_in in zip(row.panels, children_out, panels_in))
         rows.append(dataclasses.replace(row, panels=panels))
     variables_in = _list(source.get("templating", {}).get("list")) if isinstance(source.get("templating"), dict) else []
     variables = tuple(

@@ -35,9 +35,11 @@ def _migrate_layout(d: dict, notes: list[str]) -> None:
     if isinstance(d.get("rows"), list):
         rows = d.pop("rows")
         if rows and _rows_to_panels(d, rows):
-            notes.append(f"legacy `rows` ({len(rows)}) converted to row panels and grid positions, as Grafana migrates them")
+            notes.append(f"legacy `rows` ({len(rows)}) converted to row panels and grid positions, "
+                         "as Grafana migrates them")
         elif rows:
-            notes.append(f"legacy `rows` ({len(rows)}) dropped: Grafana reads them only below schemaVersion {GRID_LAYOUT_SCHEMA}")
+            notes.append(f"legacy `rows` ({len(rows)}) dropped: Grafana reads them only below "
+                         f"schemaVersion {GRID_LAYOUT_SCHEMA}")
 
 
 # Grafana's grid: 24 columns of cells 30 px high with an 8 px margin; a legacy
@@ -163,7 +165,8 @@ REDUCERS = {"avg": "mean", "mean": "mean", "current": "lastNotNull", "last": "la
             "range": "range", "diff": "diff", "delta": "delta", "median": "median"}
 THRESHOLD_COLORS = {"critical": "red", "warning": "orange", "ok": "green"}
 # Old legend keys that are flags of the legend itself, not of a reducer.
-_LEGEND_FLAGS = {"show", "values", "alignAsTable", "rightSide", "sideWidth", "hideEmpty", "hideZero", "sort", "sortDesc"}
+_LEGEND_FLAGS = {"show", "values", "alignAsTable", "rightSide", "sideWidth", "hideEmpty", "hideZero", "sort",
+                 "sortDesc"}
 # Old keys whose default value means "nothing set" (Grafana's migration reads them the same way).
 _IDLE = {"renderer": "flot", "xaxis": None, "timeRegions": [], "spaceLength": 10, "dashLength": 10}
 
