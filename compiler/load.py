@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
-from .model import SLO, BurnRateWindow, Dashboard, Metric, MetricSource, RuleGroup
+from .model import SLO, BurnRateWindow, Dashboard, LogStream, Metric, MetricSource, RuleGroup
 from .routing import Routing, undefined_receivers
 from .typecheck import problem
 
@@ -36,6 +36,8 @@ class Project:
     # alerts.ROUTING when the project routes its alerts (compiler/routing.py), else None.
     routing: Routing | None = None
     extra: dict = field(default_factory=dict)
+    # catalog.LOGS: the log streams LogQL queries may select, and their fields.
+    logs: tuple[LogStream, ...] = ()
 
     def all_groups(self) -> tuple[RuleGroup, ...]:
         return tuple(self.groups) + tuple(self.slo_groups)
@@ -111,7 +113,8 @@ def load(root: str) -> Project:
     if slos:
         check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(config)
-    return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
+    logs = _expect(catalog_mod, "LOGS", LogStream, root) if hasattr(catalog_mod, "LOGS") else ()
+    return Project(root, config, catalog, dashboards, groups, slos, routing=routing, logs=logs)
 
 
 def _check_burn_rate_windows(config) -> None:

@@ -85,6 +85,23 @@ class MetricSource:
     src: Source = _src_field()
 
 
+@dataclass(frozen=True)
+@checked
+class LogStream:
+    """The log lines of one app as Loki holds them.
+
+    `labels` are the stream labels the log shipper (promtail) attaches; `fields` are
+    the keys of each JSON line, which `| json` turns into labels. The lint holds LogQL
+    stream selectors and field references to them.
+    """
+
+    app: str
+    description: str
+    labels: tuple[str, ...]
+    fields: tuple[str, ...]
+    src: Source = _src_field()
+
+
 # --- dashboards ----------------------------------------------------------------
 
 PROMETHEUS, LOKI = "prometheus", "loki"

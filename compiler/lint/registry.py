@@ -19,6 +19,9 @@ from .rules import (
     dashboard_units,
     dashboard_variables,
     load_duplicate,
+    logql_syntax,
+    logql_unknown_field,
+    logql_unknown_label,
     promql_absent,
     promql_counter_raw,
     promql_histogram,
@@ -61,5 +64,8 @@ RULES = (
     dashboard_layout,
     dashboard_variables,
     dashboard_ignored_filter,
+    logql_syntax,
+    logql_unknown_label,
+    logql_unknown_field,
     slo_threshold_bucket,
 )
