@@ -63,6 +63,10 @@ ROUTING_CONFIG = {
     "ALERTMANAGER_CONFIG_NAME": str, "ALERTMANAGER_CONFIG_NAMESPACE": str, "ALERTMANAGER_SECRET": str,
     "ALERTMANAGER_SECRETS_DIR": str, "PAGERDUTY_ROUTING_KEY_KEY": str, "SLACK_WEBHOOK_URL_KEY": str,
 }
+# Only with TEMPO_URL: the datasources of out/helm/ (compiler/emit/datasources.py).
+TRACES_CONFIG = {
+    "TRACE_ID_FIELD": str, "DATASOURCE_UIDS": Mapping[str, str], "LOKI_URL": str, "TEMPO_URL": str,
+}
 SLO_CONFIG = {
     "SLO_RULES_NAME": str, "SLO_DASHBOARD_UID": str, "SLO_BURN_RATE_WINDOWS": tuple[BurnRateWindow, ...],
     "SLO_ALERT_FOR": Mapping[str, str], "SLO_MIN_BAD_EVENTS": int,
@@ -110,6 +114,11 @@ def load(root: str) -> Project:
         raise LoadError(f"{where}: route sends to receiver `{name}`, which ROUTING.receivers does not define")
     if routing is not None:
         check_config(config, ROUTING_CONFIG, " (alerts define ROUTING)")
+    if hasattr(config, "TEMPO_URL"):
+        check_config(config, TRACES_CONFIG, " (TEMPO_URL is set)")
+        missing = {"prometheus", "loki", "tempo"} - set(config.DATASOURCE_UIDS)
+        if missing:
+            raise LoadError(f"config.py: DATASOURCE_UIDS has no uid for {', '.join(sorted(missing))}")
     if slos:
         check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(config)

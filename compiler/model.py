@@ -118,6 +118,9 @@ class Target:
     instant: bool = False
     format: str = "time_series"  # time_series | table | heatmap
     datasource: str = PROMETHEUS  # PROMETHEUS (PromQL) or LOKI (LogQL)
+    # Ask Prometheus for the exemplars of the series read (a histogram's trace ids):
+    # Grafana draws them as points that open the trace in Tempo.
+    exemplar: bool = False
     src: Source = _src_field()
 
     def validate(self) -> None:
@@ -125,6 +128,8 @@ class Target:
             raise ValueError(f"Target: `datasource` must be PROMETHEUS or LOKI, not {self.datasource!r}")
         if self.format not in ("time_series", "table", "heatmap"):
             raise ValueError(f"Target: `format` must be time_series, table or heatmap, not {self.format!r}")
+        if self.exemplar and self.datasource != PROMETHEUS:
+            raise ValueError("Target: `exemplar` needs a PROMETHEUS target (exemplars come from Prometheus)")
 
 
 def ref_ids(targets: Iterable[Target]) -> list[str]:

@@ -16,6 +16,7 @@ PERCENT = "percent"  # 0-100 shown as %
 REQUESTS_PER_SECOND = "reqps"
 OPS_PER_SECOND = "ops"
 SECONDS = "s"
+MILLISECONDS = "ms"
 BYTES = "bytes"
 SHORT = "short"  # plain counts; Grafana scales with k/M suffixes
 NONE = "none"  # logs panels: no numeric field to format
@@ -134,6 +135,23 @@ NAMESPACE_VARIABLE = Variable(
     label="Namespace", multi=True, include_all=True, default=(config.APP_NAMESPACE,),
 )
 FILTER_VARIABLES = (CLUSTER_VARIABLE, NAMESPACE_VARIABLE)
+# Traces: exemplar points and trace-id links open a trace in this datasource.
+TEMPO_VARIABLE = Variable(config.TEMPO_DATASOURCE_VAR, "datasource", "tempo", label="Tempo")
+TRACE_ID = config.TRACE_ID_FIELD
+
+
+def trace_link(field: str = TRACE_ID) -> dict:
+    """A field override that makes each `field` value (a trace id) open that trace in Tempo's Explore view."""
+    pane = (
+        '{"trace":{"datasource":"${%s}","queries":[{"refId":"A","datasource":{"type":"tempo","uid":"${%s}"},'
+        '"queryType":"traceql","query":"${__value.raw}"}],"range":{"from":"${__from}","to":"${__to}"}}}'
+    ) % (config.TEMPO_DATASOURCE_VAR, config.TEMPO_DATASOURCE_VAR)
+    return {
+        "matcher": {"id": "byName", "options": field},
+        "properties": [{"id": "links", "value": [
+            {"title": "Open the trace in Tempo", "url": f"/explore?schemaVersion=1&panes={pane}"},
+        ]}],
+    }
 # One dropdown listing every CodeVerify dashboard (all carry the shared tag);
 # the emitter keeps the time range and variables when following it.
 DASHBOARD_LINKS = (Link("CodeVerify dashboards", tags=config.DASHBOARD_TAGS),)
