@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.package-lock.json
 # Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool.
 DEB_PACKAGES := prometheus prometheus-alertmanager
 
-.PHONY: build test check verify tools clean
+.PHONY: build test test-fast check verify tools clean
 
 build: $(STAMP) $(NODE_STAMP)
 	$(PY) build.py
@@ -21,6 +21,11 @@ verify: $(STAMP) $(NODE_STAMP) tools
 
 test: $(STAMP) $(NODE_STAMP) tools
 	$(PY) -m pytest
+
+# The loop to run while changing definitions or the compiler: no real Prometheus or
+# Alertmanager, nothing marked slow (pyproject.toml's markers); `make test` runs everything.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e and not slow and not house"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

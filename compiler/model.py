@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import conventions, promql
+from .passthrough import OMIT  # noqa: F401 - definitions import it from here
 from .typecheck import checked
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -121,6 +122,8 @@ class Target:
     # Ask Prometheus for the exemplars of the series read (a histogram's trace ids):
     # Grafana draws them as points that open the trace in Tempo.
     exemplar: bool = False
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
     def validate(self) -> None:
@@ -182,6 +185,8 @@ class Panel:
     # Grafana panel options/fieldConfig overrides that the emitter copies verbatim.
     options: Mapping[str, object] = field(default_factory=dict)
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -191,6 +196,10 @@ class Row:
     title: str
     panels: tuple[Panel, ...]
     collapsed: bool = False
+    # False: the panels sit above every row header, outside any row (Grafana's top of a dashboard).
+    header: bool = True
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -212,6 +221,8 @@ class Variable:
     multi: bool = False
     include_all: bool = False
     regex: str = ""
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     # `.*` where "All" must also match series without the label (an absent `cluster`);
     # empty: Grafana's default, the alternation of the listed values.
     all_value: str = ""
@@ -227,6 +238,8 @@ class Link:
     title: str
     url: str = ""
     tags: tuple[str, ...] = ()  # a tag link lists every dashboard with these tags
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -244,6 +257,8 @@ class Dashboard:
     refresh: str = "1m"
     time_from: str = "now-6h"
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
     @property

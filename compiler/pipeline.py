@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import forked, lint, promql
+from .contract import codegen
 from .proving import scenarios, slo_scenarios
 from .slo import dashboard as slo_dashboard
 from .slo import rules as slo_rules
@@ -238,6 +239,9 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
     if hasattr(config, "TEMPO_URL"):  # a project with traces: the datasources that link to them
         files["helm/kube-prometheus-stack-values.yaml"] = to_yaml(
             datasources.kube_prometheus_stack_values(config), "config.py")
+    # The application's metric definitions, from the same catalog (compiler/contract/codegen.py).
+    for rel, data in codegen.render(project).items():
+        files[rel] = data
 
     if project.routing is not None:
         source = project.rel(project.routing.src.file)

@@ -372,6 +372,7 @@ def slos_exist() -> bool:
     return bool(getattr(slo, "SLOS", ()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_slo", [
     pytest.param(False, id="a panel query and an alert threshold"),
     # Runs once SLOs land on main (slo/__init__.py SLOS non-empty): the third change is an objective.
@@ -431,6 +432,7 @@ def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
         git(repo, "checkout", "-q", "-f", "main")
 
 
+@pytest.mark.slow
 def test_diff_on_main_itself_says_no_changes(repo):
     git(repo, "checkout", "-q", "main")
     output = run_build(repo, "diff")
@@ -455,6 +457,7 @@ def test_a_project_that_does_not_build_has_nothing_to_compare(fixture_project, t
     assert not list(tmp_path.glob("*.png"))
 
 
+@pytest.mark.slow
 def test_a_base_revision_without_out_shows_everything_added(repo):
     git(repo, "checkout", "-q", "--orphan", "no-out", "main")
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import grafanalib.core as gl
 import orjson
 
+from .. import passthrough
 from ..model import LOKI, PROMETHEUS, Dashboard, Panel, Row, Target, Variable, ref_ids
 
 SCHEMA_VERSION = 39
@@ -89,7 +90,10 @@ def dashboard_json(d: Dashboard) -> dict:
             variable["allValue"] = v.all_value
         if v.hidden:
             variable["hide"] = HIDE_VARIABLE
-    return data
+        passthrough.apply(variable, v.passthrough)
+    for link, model_link in zip(data["links"], d.links):
+        passthrough.apply(link, model_link.passthrough)
+    return passthrough.apply(data, d.passthrough)
 
 
 # --- datasources ----------------------------------------------------------------
@@ -127,9 +131,14 @@ def _layout(d: Dashboard, sources: dict[str, str]) -> list[tuple[gl.Panel, objec
     ids = iter(range(1, 10_000))
     out: list[tuple[gl.Panel, object]] = []
     y = 0
-    for row in d.rows:
-        row_id = next(ids)
+    for index, row in enumerate(d.rows):
+        if not row.header and index:
+            raise PanelError(row.panels[0] if row.panels else Panel("row", row.title, "", ()),
+                             "only the first row may have no header (header=False)")
+        row_id = next(ids) if row.header else None
         row_y = y
+        if not row.header:  # its panels start at the top, where the header would be
+            y -= ROW_HEIGHT
         children = []
         x, line_y, line_height = 0, y + ROW_HEIGHT, 0
         for panel in row.panels:
@@ -142,6 +151,10 @@ def _layout(d: Dashboard, sources: dict[str, str]) -> list[tuple[gl.Panel, objec
             x += panel.width
             line_height = max(line_height, panel.height)
         end_y = line_y + line_height
+        if not row.header:
+            out.extend(children)
+            y = end_y
+            continue
         row_panel = gl.RowPanel(
             title=row.title,
             id=row_id,
@@ -167,7 +180,7 @@ def _row_finisher(row: Row, child_finishers: list):
         data.pop("datasource", None)
         data.pop("description", None)
         data["panels"] = [f(p) for p, f in zip(data["panels"], child_finishers)]
-        return data
+        return passthrough.apply(data, row.passthrough)
     return finish
 
 
@@ -199,7 +212,10 @@ def _panel_parts(panel: Panel, panel_id: int, pos: gl.GridPos, sources: dict[str
     gl_panel = builder(panel, common)
 
     def finish(data: dict) -> dict:
-        return _finish_panel(data, panel, sources)
+        data = _finish_panel(data, panel, sources)
+        for target, model_target in zip(data.get("targets", ()), panel.targets):
+            passthrough.apply(target, model_target.passthrough)
+        return passthrough.apply(data, panel.passthrough)
     return gl_panel, finish
 
 
@@ -248,6 +264,11 @@ def _logs(panel: Panel, common: dict) -> gl.Panel:
     return gl.Logs(**common, showTime=True, wrapLogMessages=True, enableLogDetails=True, sortOrder="Descending")
 
 
+def _text(panel: Panel, common: dict) -> gl.Panel:
+    # The content and mode are Grafana options (Panel.options), as the text panel saves them.
+    return gl.Text(**common)
+
+
 _BUILDERS = {
     "timeseries": _timeseries,
     "stat": _stat,
@@ -257,6 +278,7 @@ _BUILDERS = {
     "heatmap": _heatmap,
     "table": _table,
     "logs": _logs,
+    "text": _text,
 }
 
 
