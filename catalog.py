@@ -172,7 +172,7 @@ METRICS: tuple[Metric, ...] = (
         _CV, unit="connections",
     ),
     # Not in the guide's tables: gives codeverify_db_pool_available its scale on the
-    # Infrastructure "Database connections" panel.
+    # Infrastructure "DB pool available connections" panel.
     Metric(
         "codeverify_db_pool_size", GAUGE,
         "Maximum number of database connections the pool may hold, overflow included.",

@@ -72,6 +72,8 @@ class Metric:
     labels: tuple[str, ...] = ()
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     buckets: tuple[float, ...] = ()
+    # {"catalog/unused-metric": "why no panel, alert or rule reads it"}
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 
 

@@ -11,6 +11,7 @@ from .rules import (
     alerts_runbook,
     alerts_severity,
     alerts_template,
+    catalog_unused_metric,
     dashboard_datasource,
     dashboard_ignored_filter,
     dashboard_layout,
@@ -76,4 +77,5 @@ RULES = (
     logql_unknown_label,
     logql_unknown_field,
     slo_threshold_bucket,
+    catalog_unused_metric,
 )
