@@ -24,7 +24,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from .. import conventions, promql
+from .. import conventions, promql, selection
 from ..model import AlertRule, RecordingRule, ref_ids
 from .verify import Check, QueryError, _table, grafana_values, signals
 
@@ -216,6 +216,8 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
 
     panels = []
     for dash in project.dashboards:
+        # The dashboard as it opens: its namespace/cluster filters on their defaults.
+        opened = {**values, **selection.from_model(dash)}
         for panel in dash.panels:
             for ref, target in zip(ref_ids(panel.targets), panel.targets):
                 check = Check(dash.uid, panel.title, ref)
@@ -223,7 +225,7 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
                     check.skipped = f"{target.datasource} target: no Prometheus data"
                     panels.append(check)
                 else:
-                    panels.append(run(check, promql.expand(target.expr, values)))
+                    panels.append(run(check, promql.expand(target.expr, opened)))
     rules = []
     for group in project.all_groups():
         for rule in group.rules:
