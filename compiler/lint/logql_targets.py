@@ -11,7 +11,7 @@ from .. import logql
 LOKI = "loki"
 
 
-def prepare(dash) -> str:
+def prepare(dash, ctx=None) -> str:
     """Parse the Loki targets of `dash`'s panels; the reason LogQL cannot be checked, or ''."""
     reason = getattr(dash, "logql_unavailable", None)
     if reason is not None:
@@ -20,6 +20,10 @@ def prepare(dash) -> str:
     found = {id(p): [t for t in p.targets if _is_loki(t.datasource, p.datasource, plugins)
                      and isinstance(t.expr, str) and t.expr.strip()] for p in dash.panels}
     texts = [logql.prepare(t.expr) for ts in found.values() for t in ts]
+    if dash.model is not None and ctx is not None:
+        # One Node start for all of the project's dashboards: the others' trees are kept for them.
+        texts += [logql.prepare(t.expr) for d in getattr(ctx.project, "dashboards", ()) for p in d.panels
+                  for t in p.targets if t.datasource == LOKI and isinstance(t.expr, str) and t.expr.strip()]
     reason = ""
     trees: dict = {}
     try:

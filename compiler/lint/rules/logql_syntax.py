@@ -17,7 +17,7 @@ SCOPE = ("dashboard", "panel")
 
 def check(obj, ctx):
     if hasattr(obj, "variables"):
-        reason = lt.prepare(obj)
+        reason = lt.prepare(obj, ctx)
         if reason:
             yield f"its LogQL queries cannot be checked: {reason}"
         return

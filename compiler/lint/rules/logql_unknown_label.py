@@ -18,7 +18,7 @@ SCOPE = ("dashboard", "panel")
 
 def check(obj, ctx):
     if hasattr(obj, "variables"):
-        lt.prepare(obj)
+        lt.prepare(obj, ctx)
         return
     for target, facts in lt.targets(obj):
         if facts.error or not lt.checked(ctx, obj, facts):
