@@ -37,6 +37,13 @@ def prepare(dash, ctx=None) -> str:
     return reason
 
 
+def loki_targets(dash) -> list:
+    """(PanelView, TargetView) of each Loki target of `dash` with a query."""
+    plugins = {v.name: v.query for v in dash.variables if v.kind == "datasource"}
+    return [(p, t) for p in dash.panels for t in p.targets
+            if _is_loki(t.datasource, p.datasource, plugins) and isinstance(t.expr, str) and t.expr.strip()]
+
+
 def targets(panel) -> list:
     """(TargetView, logql.Facts) of each Loki target of a prepared panel."""
     return getattr(panel, "logql_targets", [])
