@@ -14,7 +14,7 @@ from .contract import codegen
 from .proving import scenarios, slo_scenarios
 from .slo import dashboard as slo_dashboard
 from .slo import rules as slo_rules
-from .emit import alertmanager, kube, rules
+from .emit import alertmanager, datasources, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
@@ -243,6 +243,9 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         files[f"prometheusrule-{name}.yaml"] = to_yaml(rule, sources)
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
+    if hasattr(config, "TEMPO_URL"):  # a project with traces: the datasources that link to them
+        files["helm/kube-prometheus-stack-values.yaml"] = to_yaml(
+            datasources.kube_prometheus_stack_values(config), "config.py")
     # The application's metric definitions, from the same catalog (compiler/contract/codegen.py).
     for rel, data in codegen.render(project).items():
         files[rel] = data

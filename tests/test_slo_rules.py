@@ -119,8 +119,8 @@ def test_period_sli_reads_the_recorded_5m_rates_not_raw_series(name):
 def test_latency_sli_counts_requests_slower_than_the_threshold_bucket():
     expr = records(GROUPS["codeverify-slo-latency"])[cv.BAD_EVENTS].expr
     assert expr == (
-        'sum by (namespace) (rate(codeverify_http_request_duration_seconds_count{app="codeverify-api"}[5m]))\n-\n'
-        'sum by (namespace) (rate(codeverify_http_request_duration_seconds_bucket{app="codeverify-api", le="0.5"}[5m]))'
+        'sum by (cluster, namespace) (rate(codeverify_http_request_duration_seconds_count{app="codeverify-api"}[5m]))\n-\n'
+        'sum by (cluster, namespace) (rate(codeverify_http_request_duration_seconds_bucket{app="codeverify-api", le="0.5"}[5m]))'
     )
     assert 'le="60.0"' in records(GROUPS["codeverify-slo-queue-wait"])[cv.BAD_EVENTS].expr
 
