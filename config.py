@@ -106,3 +106,17 @@ SLO_ALERT_FOR = {"critical": "2m", "warning": "15m"}
 # window. At 12 requests an hour, one failed request is a 1/12 error ratio, an 83x burn of
 # a 99.9 % SLO: without the guard it pages. Each SLO may set its own `min_bad_events`.
 SLO_MIN_BAD_EVENTS = 10
+
+# The exporters next to CodeVerify's PostgreSQL and Redis (Bitnami charts' metrics
+# sidecars): their ServiceMonitors name the job after the metrics Service.
+POSTGRES_EXPORTER_JOB = "codeverify-postgresql-metrics"
+REDIS_EXPORTER_JOB = "codeverify-redis-metrics"
+POSTGRES_EXPORTER_SELECTOR = f'{APP_NAMESPACE_SELECTOR}, job="{POSTGRES_EXPORTER_JOB}"'
+
+# The series-vanish check (compiler/proving/vanish.py): when an alert's input series stop
+# (all of them, or those of one source: API pods, worker pods, an exporter), the alert or
+# one of its `covered_by` alerts must fire within VANISH_DEADLINE of the last scrape.
+# Losing every API pod is CodeVerify down: a critical alert must fire within
+# VANISH_PAGE_DEADLINE (APIDown's `for` of 3m plus an evaluation or two).
+VANISH_DEADLINE = "15m"
+VANISH_PAGE_DEADLINE = "5m"

@@ -43,6 +43,11 @@ def alert_name(slo, severity: str) -> str:
     return camel(slo.name) + _ALERT_SUFFIX[severity]
 
 
+def absent_alert_name(slo) -> str:
+    """The SLO's SLI-absent alert (Pyrra's `SLOMetricAbsent`, one per SLO here)."""
+    return camel(slo.name) + "SLIAbsent"
+
+
 def runbook(slo) -> str:
     return slo.runbook or f"slo-{slo.name}"
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import forked, lint, promql
-from .proving import scenarios, slo_scenarios
+from .proving import scenarios, slo_scenarios, vanish
 from .slo import dashboard as slo_dashboard
 from .slo import rules as slo_rules
 from .emit import alertmanager, kube, rules
@@ -114,8 +114,10 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
 
 
 def check(project: Project) -> list[Finding]:
-    """Every finding of the lint and of the alert scenarios, one per SLO for what its rules share."""
-    return collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
+    """Every finding of the lint, of the alert scenarios and of the series-vanish check, one per SLO for what
+    its rules share."""
+    return collapse_generated(
+        lint.run(project, lint.subjects(project)) + scenarios.check(project) + vanish.check(project), project)
 
 
 def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[str, bytes]) -> Build:
@@ -304,10 +306,12 @@ def _render_error(project: Project, dash, exc: Exception) -> LoadError:
 
 
 def render_tests(project: Project) -> dict[str, bytes]:
-    """The alerts' scenarios as promtool test files, one per rule group."""
+    """The alerts' scenarios as promtool test files, one per rule group, and their vanish scenarios
+    (compiler/proving/vanish.py), one file per rule group too."""
     out = {}
-    for name, data in scenarios.test_files(project).items():
-        group = name.removesuffix(".yaml")
+    tests = {**scenarios.test_files(project), **vanish.test_files(project)}
+    for name, data in tests.items():
+        group = name.removesuffix(".yaml").removeprefix("vanish-")
         src = next(g.src.file for g in project.all_groups() if g.name == group)
         out[name] = to_yaml(data, project.rel(src))
     return out

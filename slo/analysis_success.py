@@ -23,4 +23,5 @@ SLO = model.SLO(
         bad_series=(f'{_ANALYSES}{{status="failed"}}',),
     ),
     min_bad_events=5,
+    covered_by=("WorkerDown",),
 )

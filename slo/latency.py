@@ -19,4 +19,5 @@ SLO = model.SLO(
         matchers=config.API_SELECTOR,
         labels={"method": "POST", "handler": "/api/v1/analyses"},
     ),
+    covered_by=("APIDown",),
 )

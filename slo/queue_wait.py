@@ -19,4 +19,5 @@ SLO = model.SLO(
         labels={"queue": "analysis"},
     ),
     min_bad_events=5,
+    covered_by=("WorkerDown",),
 )

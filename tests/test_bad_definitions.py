@@ -56,8 +56,8 @@ CASES = [
      "TypeError: Target: `legend` must be a str, not list ['passed']"),
     ("dashboards/overview.py", '(Target(expr, legend="passed"),)', '["up"]', 2,
      "TypeError: Panel: `targets` must be a tuple of Target, not list ['up']"),
-    ("alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", 'rules=(HIGH_ERROR_RATE, "HighLatency")', 2,
-     "alerts/api.py:105: TypeError: RuleGroup: `rules[1]` must be an AlertRule or a RecordingRule, not str 'HighLatency'"),
+    ("alerts/api.py", "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY)", 'rules=(API_DOWN, HIGH_ERROR_RATE, "HighLatency")', 2,
+     "alerts/api.py:188: TypeError: RuleGroup: `rules[2]` must be an AlertRule or a RecordingRule, not str 'HighLatency'"),
     ("slo/latency.py", "objective=0.95,", 'objective="95%",', 2,
      "slo/latency.py:11: TypeError: SLO: `objective` must be a number, not str '95%'"),
     ("alerts/routing.py", 'matchers=(eq("severity", "critical"),)', 'matchers=(__import__("compiler.routing").routing.Matcher("severity", "crit(", "=~"),)', 2,
@@ -69,9 +69,9 @@ CASES = [
      "TypeError: MetricSource: `target_labels` must be a tuple of str, not None"),
     # What types cannot say: durations promtool or Alertmanager would refuse, numbers a float cannot hold.
     ("alerts/api.py", 'at="15m"', 'at="15 minutes"', 2,
-     "alerts/api.py:32: ValueError: Scenario 'fires just past 5% of 5xx responses': `at` '15 minutes' is not a Prometheus duration"),
+     "alerts/api.py:36: ValueError: Scenario 'fires just past 5% of 5xx responses': `at` '15 minutes' is not a Prometheus duration"),
     ("alerts/api.py", "value=0.051", "value=10**400", 2,
-     "alerts/api.py:32: ValueError: Scenario 'fires just past 5% of 5xx responses': `value` 1000000000000000000000000000000000000000 is not a finite number"),
+     "alerts/api.py:36: ValueError: Scenario 'fires just past 5% of 5xx responses': `value` 1000000000000000000000000000000000000000 is not a finite number"),
     ("alerts/routing.py", 'group_wait="30s"', 'group_wait="30 seconds"', 2,
      "alerts/routing.py:40: ValueError: Route to 'default': `group_wait` '30 seconds' is not a duration"),
     ("alerts/routing.py", 'repeat_interval="4h"', 'repeat_interval="0s"', 2,
@@ -120,12 +120,12 @@ CASES = [
     ("config.py", 'RULES_NAME = "codeverify-alerts"', 'RULES_NAME = "CodeVerify_Alerts"', 2,
      "error: config.py: RULES_NAME 'CodeVerify_Alerts' cannot name a Kubernetes object: use lowercase letters"),
     ("alerts/api.py", 'name="codeverify-api"', 'name="api/v1"', 2,
-     "alerts/api.py:105: group 'api/v1': name 'api/v1' cannot name a file in out/"),
+     "alerts/api.py:188: group 'api/v1': name 'api/v1' cannot name a file in out/"),
     ("alerts/api.py", 'name="codeverify-api"', 'name="api\\nv1"', 2,
-     "alerts/api.py:105: group 'api\\nv1': name 'api\\nv1' cannot name a file in out/"),
+     "alerts/api.py:188: group 'api\\nv1': name 'api\\nv1' cannot name a file in out/"),
     # A definition module that exits is a load error, not our exit status.
     ("alerts/api.py", "GROUP = RuleGroup(", "raise SystemExit(7)\nGROUP = RuleGroup(", 2,
-     "alerts/api.py:105: SystemExit: 7"),
+     "alerts/api.py:188: SystemExit: 7"),
 ]
 
 
@@ -178,7 +178,8 @@ def add_alert(project, expr: str) -> None:
     name="DeepChain", expr='{expr}', for_="5m", severity="warning",
     summary="x", description="y", runbook="high-error-rate")
 GROUP = RuleGroup(""")
-    edit(project, "alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY, DEEP)")
+    edit(project, "alerts/api.py", "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY)",
+         "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY, DEEP)")
 
 
 def test_a_long_or_chain_builds(project):

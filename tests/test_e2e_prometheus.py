@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -19,7 +20,7 @@ from click.testing import CliRunner
 
 import build
 from compiler import pipeline
-from compiler.proving import simulate, verify
+from compiler.proving import simulate, vanish, verify
 from compiler.load import load
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
 from conftest import ROOT
@@ -161,7 +162,11 @@ def test_build_verify_prints_every_panel_and_scenario(promtool, prometheus_bin):
         for panel in dash.panels:
             assert panel.title in result.output
     scenarios = [s for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule) for s in r.scenarios]
-    assert result.output.count("  pass  ") == len(scenarios)
+    cases = vanish.cases(PROJECT)  # every alert's series-vanish scenarios, reported beside its written ones
+    assert result.output.count("  pass  ") == len(scenarios) + len(cases)
+    for case in cases:
+        line = rf"^  pass  {re.escape(case.alert.name)} +{re.escape(case.name)}$"
+        assert re.search(line, result.output, re.M), f"{case.alert.name}: {case.name}"
     assert "skipped: loki target" in result.output
 
 

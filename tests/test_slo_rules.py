@@ -49,7 +49,13 @@ def records(group) -> dict[str, RecordingRule]:
 
 
 def alerts(group) -> dict[str, AlertRule]:
-    return {r.severity: r for r in group.rules if isinstance(r, AlertRule)}
+    """The burn-rate alerts, by severity (not the SLI-absent alert)."""
+    return {r.severity: r for r in group.rules if isinstance(r, AlertRule) and not r.name.endswith("SLIAbsent")}
+
+
+def absent_alert(group) -> AlertRule:
+    (found,) = [r for r in group.rules if isinstance(r, AlertRule) and r.name.endswith("SLIAbsent")]
+    return found
 
 
 # --- the window table ------------------------------------------------------------
@@ -76,7 +82,8 @@ def test_each_slo_records_the_sloth_series_and_two_alerts(name):
     group = GROUPS[cv.group_name(SLOS[name])]
     assert sorted(records(group)) == sorted(SLOTH_RECORDS + [cv.BAD_EVENTS, cv.TOTAL_EVENTS])
     assert sorted(alerts(group)) == ["critical", "warning"]
-    assert len(group.rules) == 18
+    assert absent_alert(group).name == cv.absent_alert_name(SLOS[name])
+    assert len(group.rules) == len(records(group)) + 3
 
 
 @pytest.mark.parametrize("name", sorted(SLOS))
@@ -145,6 +152,7 @@ def test_low_traffic_guard(min_bad, config_default, expected):
 
 @dataclasses.dataclass
 class _Config:
+    APP_NAMESPACE: str = CONFIG.APP_NAMESPACE
     SLO_BURN_RATE_WINDOWS: tuple = CONFIG.SLO_BURN_RATE_WINDOWS
     SLO_ALERT_FOR: dict = dataclasses.field(default_factory=lambda: dict(CONFIG.SLO_ALERT_FOR))
     SLO_MIN_BAD_EVENTS: int = 10

@@ -93,8 +93,12 @@ def kube_state_metrics(namespace: str, pod: str, container: str) -> dict[str, st
 
 
 def exporter(config, name: str, port: int) -> dict[str, str]:
-    """A Bitnami chart's metrics sidecar (`postgresql`, `redis`) next to CodeVerify."""
-    service = f"codeverify-{name}-metrics"
+    """A Bitnami chart's metrics sidecar (`postgresql`, `redis`) next to CodeVerify.
+
+    The job (the metrics Service's name) is config.py's `POSTGRES_EXPORTER_JOB` / `REDIS_EXPORTER_JOB`.
+    """
+    setting = {"postgresql": "POSTGRES_EXPORTER_JOB", "redis": "REDIS_EXPORTER_JOB"}.get(name, "")
+    service = getattr(config, setting, None) or f"codeverify-{name}-metrics"
     return {
         "container": "metrics",
         "endpoint": "http-metrics",

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .. import pipeline, promql
-from . import scenarios, simulate
+from . import scenarios, simulate, vanish
 from ..model import AlertRule, RecordingRule, ref_ids
 
 PACKAGE_HINT = "install Debian's `prometheus` package (`apt-get install prometheus`)"
@@ -371,7 +371,8 @@ def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: st
     for rel, data in files.items():
         if rel.startswith("prometheus/"):
             _write(os.path.join(workdir, "out", rel), data)
-    cases = scenarios.scenario_files(project)
+    # The written scenarios, then every alert's series-vanish scenarios.
+    cases = scenarios.scenario_files(project) + vanish.scenario_files(project)
     paths = []
     for i, (_, data) in enumerate(cases):
         path = os.path.join(workdir, "tests", "scenarios", f"{i:03d}.yaml")
@@ -394,7 +395,9 @@ def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: st
         body = outcome.get(os.path.basename(path), "no result from promtool")
         ok = body.startswith("SUCCESS")
         checks += [Check(alert, scenario, "promtool", ok=ok, error="" if ok else body) for alert, scenario in names]
-    return checks
+    # Each alert's vanish scenarios beside its written ones, alerts in order of appearance.
+    order = {alert: i for i, alert in reversed(list(enumerate(c.group for c in checks)))}
+    return sorted(checks, key=lambda c: order[c.group])
 
 
 def _write(path: str, data: bytes) -> None:

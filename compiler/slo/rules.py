@@ -11,7 +11,10 @@ samples earlier ones wrote in the same evaluation):
 - `slo:current_burn_rate:ratio`, `slo:period_burn_rate:ratio`,
   `slo:period_error_budget_remaining:ratio`;
 - a page (critical) and a ticket (warning) alert, each the `or` of two window pairs
-  of `config.SLO_BURN_RATE_WINDOWS`.
+  of `config.SLO_BURN_RATE_WINDOWS`;
+- the SLI-absent alert (Pyrra's "absent" alerts): the burn-rate alerts divide bad events
+  by all events, and with no events there is no ratio and no alert. It fires when the
+  series the SLI counts do not exist, and covers both burn-rate alerts (`covered_by`).
 
 The period SLI. The guide computes it as `rate(...[30d])` at every dashboard refresh:
 30 days of every raw series (each pod, handler, status and bucket), the slowest
@@ -28,6 +31,7 @@ Every generated rule carries the SLO's `src`, so lint findings point at `slo/<na
 from __future__ import annotations
 
 from .. import conventions as cv
+from .. import promql
 from ..model import SLO, AlertRule, BurnRateWindow, LatencySLI, RatioSLI, RecordingRule, RuleGroup
 
 
@@ -186,7 +190,60 @@ def _alerts(slo: SLO, config, table) -> list[AlertRule]:
         if not rows:
             continue
         alerts.append(_alert(slo, config, severity, rows))
-    return alerts
+    return alerts + [absent_alert(slo, config)]
+
+
+# How long an SLI may have no series before its absent alert fires, unless config.py says
+# SLO_ABSENT_FOR: long enough to ride over a rolling update, short against a 30-day budget.
+ABSENT_FOR = "10m"
+
+
+def sli_selectors(sli: RatioSLI | LatencySLI) -> list[str]:
+    """The selectors whose series must exist for the SLI to have a value.
+
+    A ratio SLI's total query (its error query may rightly select nothing: no 5xx yet);
+    a latency SLI's `_count` and the threshold's bucket, which its error query subtracts.
+    """
+    if isinstance(sli, LatencySLI):
+        matchers = f"{sli.matchers}, " if sli.matchers else ""
+        return [f"{sli.histogram}_count{{{sli.matchers}}}",
+                f'{sli.histogram}_bucket{{{matchers}le="{cv.le(sli.threshold)}"}}']
+    found = []
+    for sel in promql.selectors(promql.parse(total_query(sli, cv.BASE_WINDOW))):
+        text = str(sel)
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def absent_alert(slo: SLO, config) -> AlertRule:
+    """The alert that fires while the SLI's events have no series (Pyrra's absent alert).
+
+    One alert per namespace, as every CodeVerify alert: absent() yields the labels of its
+    equality matchers; label_replace states the app namespace (which the alerts/routing
+    lint reads) and `sum by (namespace)` drops the rest.
+    """
+    either = " or ".join(f"absent({s})" for s in sli_selectors(slo.sli))
+    expr = (f"sum by (namespace) (\n"
+            f'  label_replace({either}, "namespace", "{config.APP_NAMESPACE}", "", "")\n'
+            f")")
+    wait = getattr(config, "SLO_ABSENT_FOR", ABSENT_FOR)
+    return AlertRule(
+        name=cv.absent_alert_name(slo),
+        expr=expr,
+        for_=wait,
+        severity=cv.TICKET,
+        summary=(f"The {slo.name} SLO's events have no series, so its burn-rate alerts cannot fire."),
+        description=(
+            f"No series of the {slo.name} SLO's events ({slo.description.rstrip('.')}) has existed in namespace "
+            f"{{{{ $labels.namespace }}}} for {wait}: the SLO is not measured, and its error budget could burn "
+            "unseen. Either nothing is served or the metric is gone (a renamed metric, a broken scrape)."
+        ),
+        runbook=cv.runbook(slo),
+        labels=cv.labels(slo),
+        covered_by=tuple(slo.covered_by),
+        src=slo.src,
+    )
 
 
 def _alert(slo: SLO, config, severity: str, rows) -> AlertRule:
@@ -207,6 +264,8 @@ def _alert(slo: SLO, config, severity: str, rows) -> AlertRule:
     )
     return AlertRule(
         name=cv.alert_name(slo, severity),
+        # With no events there is no ratio to burn: the SLI-absent alert fires instead.
+        covered_by=(cv.absent_alert_name(slo), *slo.covered_by),
         expr=alert_expr(slo, rows, min_bad_events(slo, config)),
         for_=config.SLO_ALERT_FOR[severity],
         severity=severity,
