@@ -120,3 +120,6 @@ POSTGRES_EXPORTER_SELECTOR = f'{APP_NAMESPACE_SELECTOR}, job="{POSTGRES_EXPORTER
 # VANISH_PAGE_DEADLINE (APIDown's `for` of 3m plus an evaluation or two).
 VANISH_DEADLINE = "15m"
 VANISH_PAGE_DEADLINE = "5m"
+# An SLO's SLI-absent alert (compiler/slo/rules.py) fires when the series its SLI counts
+# have not existed for this long: rides over a rolling update, well inside VANISH_DEADLINE.
+SLO_ABSENT_FOR = "10m"

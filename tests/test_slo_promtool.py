@@ -107,20 +107,32 @@ def _close(expr: str, value: float) -> str:
     return f"abs({expr} - {cv.number(value)}) < bool 1e-9"
 
 
+def _labels(slo, window: str | None = None, namespace: bool = True) -> str:
+    """The labels of a recorded SLO series: ours and Sloth's, the SLI's namespace, the window it carries."""
+    found = dict(cv.labels(slo))
+    if namespace:
+        found["namespace"] = CONFIG.APP_NAMESPACE
+    if window:
+        found[cv.SLOTH_WINDOW] = window
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(found.items())) + "}"
+
+
 @pytest.mark.parametrize("name", sorted(SLOS))
 def test_recorded_sli_and_budget_match_the_injected_burn(promtool, tmp_path, name):
     """A steady 4x burn over 3h: every SLI window, the burn rates and the budget left are exact."""
     slo = SLOS[name]
     sel = cv.selector(slo)
     budget = slo_rules.error_budget(slo)
-    labels = '{namespace="%s", service="%s", slo="%s"}' % (CONFIG.APP_NAMESPACE, slo.service, slo.name)
-    meta = '{service="%s", slo="%s"}' % (slo.service, slo.name)
-    windows = slo_rules.windows(CONFIG.SLO_BURN_RATE_WINDOWS) + [slo_rules.period(slo)]
-    checks = [{"expr": _close(f"{cv.sli_error(w)}{sel}", 4 * budget), "exp_samples": [{"labels": labels, "value": 1}]}
-              for w in windows]
+    meta = _labels(slo, namespace=False)
+    span = slo_rules.period(slo)
+    windows = slo_rules.windows(CONFIG.SLO_BURN_RATE_WINDOWS) + [span]
+    checks = [{"expr": _close(f"{cv.sli_error(w)}{sel}", 4 * budget),
+               "exp_samples": [{"labels": _labels(slo, w), "value": 1}]} for w in windows]
     checks += [
-        {"expr": _close(f"{cv.CURRENT_BURN_RATE}{sel}", 4), "exp_samples": [{"labels": labels, "value": 1}]},
-        {"expr": _close(f"{cv.PERIOD_BUDGET_REMAINING}{sel}", -3), "exp_samples": [{"labels": labels, "value": 1}]},
+        {"expr": _close(f"{cv.CURRENT_BURN_RATE}{sel}", 4),
+         "exp_samples": [{"labels": _labels(slo, cv.BASE_WINDOW), "value": 1}]},
+        {"expr": _close(f"{cv.PERIOD_BUDGET_REMAINING}{sel}", -3),
+         "exp_samples": [{"labels": _labels(slo, span), "value": 1}]},
         {"expr": f"{cv.ERROR_BUDGET}{sel}", "exp_samples": [{"labels": cv.ERROR_BUDGET + meta, "value": cv.tidy(budget)}]},
     ]
     steady = scenario(slo, "a sustained 4x burn opens a ticket and does not page")
@@ -141,9 +153,9 @@ def test_period_sli_survives_a_window_without_events_where_sloths_average_is_nan
         at="120m", fires=(slo_scenarios.alert_labels(slo, CONFIG, cv.TICKET),),
     )
     sloth = f"avg_over_time({cv.sli_error('5m')}{sel}[30d])"
-    labels = '{namespace="%s", service="%s", slo="%s"}' % (CONFIG.APP_NAMESPACE, slo.service, slo.name)
     checks = [
-        {"expr": _close(f"{cv.sli_error('30d')}{sel}", 4 * budget), "exp_samples": [{"labels": labels, "value": 1}]},
+        {"expr": _close(f"{cv.sli_error('30d')}{sel}", 4 * budget),
+         "exp_samples": [{"labels": _labels(slo, "30d"), "value": 1}]},
         {"expr": f"count({sloth} != {sloth})", "exp_samples": [{"labels": "{}", "value": 1}]},
     ]
     result = run(promtool, tmp_path, slo, [quiet_then_burn], out_rule_file(slo), checks)

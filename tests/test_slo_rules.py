@@ -32,7 +32,7 @@ SLOTH_RECORDS = [
     "slo:sli_error:ratio_rate2h", "slo:sli_error:ratio_rate6h", "slo:sli_error:ratio_rate1d",
     "slo:sli_error:ratio_rate3d", "slo:sli_error:ratio_rate30d", "slo:objective:ratio",
     "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
-    "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio",
+    "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info",
 ]
 
 
@@ -91,8 +91,10 @@ def test_every_generated_rule_carries_slo_and_service_and_points_at_the_slo_modu
     slo = SLOS[name]
     group = GROUPS[cv.group_name(slo)]
     assert group.src == slo.src
+    sloth = {"sloth_id": f"{slo.service}-{slo.name}", "sloth_service": slo.service, "sloth_slo": slo.name}
     for rule in group.rules:
-        assert rule.labels == {"slo": slo.name, "service": slo.service}
+        assert {k: v for k, v in rule.labels.items() if k in ("slo", "service") or k in sloth} == {
+            "slo": slo.name, "service": slo.service, **sloth}
         assert rule.src == slo.src
         assert PROJECT.locate(rule).file == f"slo/{name.replace('-', '_')}.py"
 

@@ -194,6 +194,7 @@ def alert_labels(slo: SLO, config, severity: str) -> dict[str, str]:
         "severity": severity,
         "namespace": config.APP_NAMESPACE,
         **cv.labels(slo),
+        cv.SLOTH_SEVERITY: cv.SLOTH_SEVERITIES[severity],
     }
 
 

@@ -116,8 +116,9 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
     labels = cv.labels(slo)
     base = cv.BASE_WINDOW
 
-    def record(name: str, expr: str) -> RecordingRule:
-        return RecordingRule(name, expr, labels=labels, src=slo.src)
+    def record(name: str, expr: str, **extra: str) -> RecordingRule:
+        ignore = {"rule/record-name": "Sloth's name, which its dashboards query"} if name == cv.SLO_INFO else {}
+        return RecordingRule(name, expr, labels={**labels, **extra}, lint_ignore=ignore, src=slo.src)
 
     rules = [
         record(cv.BAD_EVENTS, error_query(slo.sli, base)),
@@ -128,12 +129,13 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
             expr = f"{cv.BAD_EVENTS}{sel}\n/\n{cv.TOTAL_EVENTS}{sel}"
         else:
             expr = f"{_paren(error_query(slo.sli, window))}\n/\n{_paren(total_query(slo.sli, window))}"
-        rules.append(record(cv.sli_error(window), expr))
+        rules.append(record(cv.sli_error(window), expr, **{cv.SLOTH_WINDOW: window}))
     span = period(slo)
     rules += [
         record(
             cv.sli_error(span),
             f"sum_over_time({cv.BAD_EVENTS}{sel}[{span}])\n/\nsum_over_time({cv.TOTAL_EVENTS}{sel}[{span}])",
+            **{cv.SLOTH_WINDOW: span},
         ),
         record(cv.OBJECTIVE, cv.number(slo.objective)),
         record(cv.ERROR_BUDGET, cv.number(error_budget(slo))),
@@ -141,6 +143,10 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
         record(cv.CURRENT_BURN_RATE, _burn(cv.sli_error(base), sel)),
         record(cv.PERIOD_BURN_RATE, _burn(cv.sli_error(span), sel)),
         record(cv.PERIOD_BUDGET_REMAINING, f"1 - {cv.PERIOD_BURN_RATE}{sel}"),
+        # Sloth's description of the SLO, which its dashboards list SLOs from. Sloth's
+        # mode/spec/version labels say how the rules were made: here by this compiler.
+        record(cv.SLO_INFO, "1", sloth_objective=cv.number(slo.objective * 100), sloth_mode="cli-gen-prom",
+               sloth_spec="codeverify/v1", sloth_version="codeverify"),
     ]
     return rules
 
@@ -166,17 +172,21 @@ def alert_expr(slo: SLO, rows, min_bad: int) -> str:
     """
     sel = cv.selector(slo)
     budget = cv.number(error_budget(slo))
+    # Each SLI window carries its own `sloth_window`: dropped, as Sloth does, so that the
+    # windows match and every row gives the same labels (one alert, not one per row).
+    window = f"max without ({cv.SLOTH_WINDOW})"
+    generated = ", ".join(cv.labels(slo))
     parts = []
     for row in rows:
         threshold = cv.number(factor(slo, row))
         lines = [
-            f"{cv.sli_error(row.long)}{sel} / {budget} > {threshold}",
+            f"{window} ({cv.sli_error(row.long)}{sel}) / {budget} > {threshold}",
             "and",
-            f"{cv.sli_error(row.short)}{sel} / {budget} > {threshold}",
+            f"{window} ({cv.sli_error(row.short)}{sel}) / {budget} > {threshold}",
         ]
         if min_bad:
             lines += [
-                f"and ignoring ({cv.SLO_LABEL}, {cv.SERVICE_LABEL})",
+                f"and ignoring ({generated})",
                 f"{_paren(error_query(slo.sli, row.long))} * {cv.seconds(row.long)} >= {min_bad}",
             ]
         parts.append(_paren("\n".join(lines)))
@@ -275,6 +285,6 @@ def _alert(slo: SLO, config, severity: str, rows) -> AlertRule:
         ),
         description=description,
         runbook=cv.runbook(slo),
-        labels=cv.labels(slo),
+        labels={**cv.labels(slo), cv.SLOTH_SEVERITY: cv.SLOTH_SEVERITIES[severity]},
         src=slo.src,
     )
