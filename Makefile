@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool.
 DEB_PACKAGES := prometheus prometheus-alertmanager
 
-.PHONY: build test check verify tools clean
+.PHONY: build test test-fast check verify tools clean
 
 build: $(STAMP)
 	$(PY) build.py
@@ -19,6 +19,11 @@ verify: $(STAMP) tools
 
 test: $(STAMP) tools
 	$(PY) -m pytest
+
+# The loop to run while changing definitions or the compiler: no real Prometheus or
+# Alertmanager, nothing marked slow (pyproject.toml's markers); `make test` runs everything.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e and not slow and not house"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

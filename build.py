@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
 from compiler import lint, pipeline, promql, write  # noqa: E402
-from compiler.errors import LoadError, UsageError  # noqa: E402
+from compiler.errors import LoadError, OutputError, UsageError  # noqa: E402
 from compiler.forked import ChildFailed  # noqa: E402
 
 
@@ -150,11 +150,19 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
 
 @cli.command()
 @click.option("--hours", default=3.0, show_default=True, help="Hours of synthetic data to backfill.")
+@click.option("--prometheus-url", default=None,
+              help="Instead: check, read-only, a live Prometheus (production, staging) for the series, rules and targets.")
+@click.option("--since", default="1h", show_default=True, help="With --prometheus-url: the window queries must have series in.")
+@click.option("--bearer-token-file", envvar="PROMETHEUS_BEARER_TOKEN_FILE", default=None,
+              help="With --prometheus-url: file holding a bearer token (env PROMETHEUS_BEARER_TOKEN_FILE).")
+@click.option("--query-timeout", default=30.0, show_default=True, help="With --prometheus-url: seconds per query.")
 @click.pass_obj
-def verify(obj, hours):
+def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
     from compiler.proving import verify as e2e
 
+    if prometheus_url:
+        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout)
     try:
         e2e.tools()
     except e2e.ToolMissing as exc:
@@ -173,21 +181,153 @@ def verify(obj, hours):
     sys.exit(0 if report.ok else 1)
 
 
+def _verify_live(obj, url, since, token_file, timeout):
+    """verify --prometheus-url: the definitions' queries, rules and targets against a live Prometheus; exits."""
+    from compiler import conventions
+    from compiler.proving import live
+    from compiler.proving.verify import QueryError
+
+    if not url.startswith(("http://", "https://")):
+        _fail(f"--prometheus-url {url!r}: give an http(s):// URL")
+    try:
+        conventions.seconds(since)
+        token = live.read_token(token_file) if token_file else None
+    except ValueError as exc:
+        _fail(str(exc))
+    result = _run(lambda: pipeline.build(obj["root"]), obj["debug"])
+    _print_findings(result.findings)
+    if not result.ok or not result.files:
+        click.echo("build failed: fix the findings above, then verify", err=True)
+        sys.exit(1)
+    def run():
+        try:
+            return live.verify(result.project, url, since, token, timeout)
+        except QueryError as exc:  # the server cannot be reached or refuses us: nothing was checked
+            raise UsageError(f"{url}: {exc}") from None
+
+    report = _run(run, obj["debug"])
+    for line in report.lines():
+        click.echo(line)
+    sys.exit(0 if report.ok else 1)
+
+
 @cli.command("lint")
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="Output format of the findings (printed on stdout).")
 @click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.option("--disable", "disable", multiple=True, metavar="RULE",
+              help="Do not run RULE (repeatable; `alerts/*` for a family).")
+@click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
+              help="Report RULE as error, warning or off (repeatable); overrides config.LINT_RULES.")
+@click.option("--catalog-strict", is_flag=True,
+              help="Report every metric the catalog does not define, not only names in its namespace.")
 @click.pass_context
-def lint_cmd(ctx, paths, fmt, strict):
+def lint_cmd(ctx, paths, fmt, strict, disable, severity, catalog_strict):
     """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
     from compiler.lint.command import lint as run_lint
 
-    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"]),
+    code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"],
+                                                disable, severity, catalog_strict),
                                ctx.obj["debug"])
     click.echo(text, nl=False)
     click.echo(summary, err=True)
     sys.exit(code)
+
+
+@cli.group()
+def metrics():
+    """The catalog as a contract: check /metrics expositions against it, generate the client's metrics from it."""
+
+
+@metrics.command("check")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--source", "catalog_sources", multiple=True, default=("codeverify",), show_default=True,
+              help="Catalog source whose metrics the expositions must carry (repeat for several).")
+@click.option("--scraped", is_flag=True,
+              help="The expositions are stored series (federation, the simulator): allow the sources' target labels.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for each URL.")
+@click.option("--strict", is_flag=True, help="Fail on warnings (help text, metrics without series) too.")
+@click.pass_context
+def metrics_check(ctx, sources, catalog_sources, scraped, fmt, timeout, strict):
+    """Check SOURCES (files or http(s):// /metrics URLs, merged) against the catalog; exit 1 on any error."""
+    import json
+
+    from compiler.contract import check, exposition
+    from compiler.load import load
+
+    def run():
+        project = load(ctx.obj["root"])
+        try:
+            return check.check(project.catalog, exposition.read(list(sources), timeout), project.root,
+                               tuple(catalog_sources), scraped)
+        except ValueError as exc:  # an unknown --source
+            raise UsageError(str(exc)) from None
+
+    result = _run(run, ctx.obj["debug"])
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in result.findings], indent=2, ensure_ascii=False))
+    else:
+        for finding in result.findings:
+            click.echo(str(finding))
+    click.echo(result.summary(), err=True)
+    failed = not result.ok or (strict or ctx.obj["strict"]) and result.counts()["warning"]
+    sys.exit(1 if failed else 0)
+
+
+@metrics.command("codegen")
+@click.option("--output", "-o", default=None, help="Write the module here instead (`-` for stdout), e.g. into CodeVerify's tree.")
+@click.pass_context
+def metrics_codegen(ctx, output):
+    """Write out/client/codeverify_metrics.py: the catalog's metrics as prometheus_client objects."""
+    from compiler.contract import codegen
+    from compiler.load import load
+
+    files = _run(lambda: codegen.render(load(ctx.obj["root"])), ctx.obj["debug"])
+    if not files:
+        _fail("the catalog has no metrics of source 'codeverify': nothing to generate", 1)
+    data = files[codegen.PATH]
+    if output == "-":
+        click.echo(data.decode(), nl=False)
+        return
+    path = output or os.path.join(pipeline.default_out(ctx.obj["root"]), codegen.PATH)
+    changed = _run(lambda: codegen.write(path, data), ctx.obj["debug"])
+    click.echo(f"{os.path.relpath(path)} {'written' if changed else 'unchanged'}")
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--into", default=None, help="Module to write (default: dashboards/<title>.py); one dashboard only.")
+@click.option("--force", is_flag=True, help="Overwrite the module if it exists.")
+@click.option("--apply", "apply_", is_flag=True,
+              help="For a dashboard the project defines: edit its module where the JSON differs.")
+@click.pass_context
+def import_cmd(ctx, files, into, force, apply_):
+    """Turn Grafana dashboard JSON (bare, API envelope or ConfigMap) into definitions modules.
+
+    A dashboard whose uid the project already defines is not written anew: the
+    command prints what the JSON changes, and with --apply edits the module.
+    """
+    from compiler import importer
+
+    results = _run(lambda: importer.import_dashboards(ctx.obj["root"], list(files), into, force, apply_),
+                   ctx.obj["debug"])
+    for r in results:
+        for line in r.report():
+            click.echo(line)
+        if isinstance(r, importer.Updated):
+            continue
+        if not r.registered:
+            click.echo(f"  {r.module} is not listed in dashboards/__init__.py: add it to DASHBOARDS to build it")
+    findings = [f for r in results if isinstance(r, importer.Result) for f in r.findings]
+    _print_findings(findings)
+    if any(isinstance(r, importer.Updated) and r.remaining for r in results):
+        _fail("the module still builds a different dashboard: make the hand edits listed above", 1)
+    if any(isinstance(r, importer.Result) and r.lost for r in results):
+        _fail("the imported module does not reproduce its input (a bug of the importer: please report it)", 1)
+    if lint.has_errors(findings, ctx.obj["strict"]):
+        _fail("imported, but the lint fails: fix the findings above (or lint_ignore them) before building", 1)
 
 
 def _run(fn, debug: bool):
@@ -203,7 +343,7 @@ def _run(fn, debug: bool):
     sys.setrecursionlimit(max(limit, _stack_frames()))
     try:
         return fn()
-    except (LoadError, UsageError, ChildFailed) as exc:
+    except (LoadError, OutputError, UsageError, ChildFailed) as exc:
         if debug:
             raise
         _fail(str(exc))

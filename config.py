@@ -107,6 +107,43 @@ SLO_ALERT_FOR = {"critical": "2m", "warning": "15m"}
 # a 99.9 % SLO: without the guard it pages. Each SLO may set its own `min_bad_events`.
 SLO_MIN_BAD_EVENTS = 10
 
+# Lint policy (`build.py lint`, docs/lint.md). Per path glob, in order (a later match wins):
+# {rule id or family `alerts/*` or "*": "error" | "warning" | "off"}. The command line's
+# --disable/--severity override these for every file.
+LINT_RULES: dict = {
+    # e.g. "vendor/**": {"alerts/runbook": "off", "alerts/severity": "warning"},
+}
+# House rules: what alerts/annotations requires, where alerts/runbook looks (SEVERITIES above
+# is what alerts/severity allows).
+LINT_REQUIRED_ANNOTATIONS = ("summary", "description")
+LINT_RUNBOOK_ANNOTATION = "runbook_url"
+# Metric names the catalog speaks for: in other people's files, a missing metric with this
+# prefix is an error; any other unknown name is only counted (--catalog-strict: all errors).
+LINT_CATALOG_NAMESPACES = ("codeverify_",)
+# The shared exporters' series (up, cAdvisor, kube-state-metrics, postgres, redis) carry the
+# catalog's labels only where a selector picks CodeVerify's scrapes: one of these matchers
+# (source name -> {label: values}). A foreign `up{tier="lb"}` is someone else's scrape.
+_OURS = {"namespace": (APP_NAMESPACE,), "app": (API_APP, WORKER_APP)}
+LINT_KNOWN_SCRAPES = {
+    "prometheus": _OURS,
+    "cadvisor": _OURS,
+    "kube-state-metrics": _OURS,
+    "postgres-exporter": _OURS,
+    "redis-exporter": _OURS,
+}
+
+# Installations: the label that tells clusters apart (kubernetes-mixin's `clusterLabel`).
+# Thanos, Mimir or a federating Prometheus adds it to every series (an external label);
+# a single Prometheus has no such label, and a matcher `cluster=~".*"` still selects its
+# series (the dashboards' "All").
+CLUSTER_LABEL = "cluster"
+# Whether dashboards show the cluster dropdown: with one cluster it only takes room.
+MULTI_CLUSTER = False
+
+# The dashboards' filter variables: each narrows every query to the chosen installations.
+NAMESPACE_VAR = "namespace"
+CLUSTER_VAR = "cluster"
+
 # The exporters next to CodeVerify's PostgreSQL and Redis (Bitnami charts' metrics
 # sidecars): their ServiceMonitors name the job after the metrics Service.
 POSTGRES_EXPORTER_JOB = "codeverify-postgresql-metrics"

@@ -36,8 +36,12 @@ _SUFFIXES = {
 
 
 class Catalog:
-    def __init__(self, metrics: Iterable[Metric], sources: Iterable[MetricSource]):
+    def __init__(self, metrics: Iterable[Metric], sources: Iterable[MetricSource],
+                 external_labels: Iterable[str] = ()):
         self.sources: dict[str, MetricSource] = {s.name: s for s in sources}
+        # Labels every series may carry whatever its source: the cluster label that
+        # Thanos, Mimir or federation adds (config.CLUSTER_LABEL).
+        self.external_labels = frozenset(external_labels)
         self.metrics: dict[str, Metric] = {}
         self._series: dict[str, Series] = {}
         for m in metrics:
@@ -46,7 +50,7 @@ class Catalog:
 
     def _index(self, m: Metric) -> None:
         source = self.sources.get(m.source)
-        base = frozenset(m.labels) | frozenset(source.target_labels if source else ())
+        base = frozenset(m.labels) | frozenset(source.target_labels if source else ()) | self.external_labels
         if m.type in _SUFFIXES:
             for suffix, extra in _SUFFIXES[m.type].items():
                 kind = GAUGE if suffix == "" else COUNTER
@@ -66,6 +70,7 @@ class Catalog:
         """A catalog with the same metrics whose recorded outputs can grow separately."""
         other = object.__new__(Catalog)
         other.sources, other.metrics, other._series = self.sources, self.metrics, dict(self._series)
+        other.external_labels = self.external_labels
         return other
 
     def lookup(self, series_name: str) -> Series | None:

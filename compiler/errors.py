@@ -7,3 +7,7 @@ class LoadError(Exception):
 
 class UsageError(Exception):
     """Bad command-line input (an unreadable path, a bad option combination)."""
+
+
+class OutputError(Exception):
+    """An output directory we must not or cannot write as asked (a manifest naming files outside it, its lock held)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 import sys
 import traceback
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
-from .model import SLO, BurnRateWindow, Dashboard, Metric, MetricSource, RuleGroup
+from .model import SLO, AlertRule, BurnRateWindow, Dashboard, Metric, MetricSource, RecordingRule, RuleGroup
 from .routing import Routing, undefined_receivers
 from .typecheck import problem
 
@@ -94,10 +95,12 @@ def load(root: str) -> Project:
     check_config(config, CONFIG)
     metrics = _expect(catalog_mod, "METRICS", Metric, root)
     sources = _expect(catalog_mod, "SOURCES", MetricSource, root)
-    catalog = Catalog(metrics, sources)
-    dashboards = _expect(mods["dashboards"], "DASHBOARDS", Dashboard, root)
-    groups = _expect(mods["alerts"], "GROUPS", RuleGroup, root)
-    slos = _expect(mods["slo"], "SLOS", SLO, root) if hasattr(mods["slo"], "SLOS") else ()
+    cluster = getattr(config, "CLUSTER_LABEL", "")
+    catalog = Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
+    dashboards = _definitions(mods["dashboards"], "DASHBOARDS", Dashboard, root)
+    groups = _definitions(mods["alerts"], "GROUPS", RuleGroup, root)
+    _check_rules_grouped(mods["alerts"], groups, root)
+    slos = _definitions(mods["slo"], "SLOS", SLO, root)
     routing = getattr(mods["alerts"], "ROUTING", None)
     if routing is not None and not isinstance(routing, Routing):
         where = relpath(mods["alerts"].__file__, root)
@@ -171,6 +174,64 @@ def _describe(exc: BaseException, root: str) -> str:
 
 
 _COMPILER_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+# What each kind is called in a message, and its name.
+_KINDS = {Dashboard: ("dashboard", "uid"), RuleGroup: ("group", "name"), SLO: ("slo", "name")}
+
+
+def _definitions(package, attr: str, kind: type, root: str) -> tuple:
+    """The package's `attr` (e.g. DASHBOARDS), checked against every `kind` its modules define.
+
+    Without `attr` the package's modules are the list: what they define at top
+    level is built, in module-name order. With it, the list says the order, and a
+    definition it leaves out is a located error instead of silently not built.
+    """
+    found = _discover(package, kind, root)
+    if attr not in vars(package):
+        return found
+    listed = _expect(package, attr, kind, root)
+    ids = {id(obj) for obj in listed}
+    for obj in found:
+        if id(obj) not in ids:
+            what, name = _KINDS[kind]
+            where = relpath(package.__file__, root)
+            raise LoadError(f"{Location.of(obj.src, root)}: {what} '{getattr(obj, name)}' is not in {attr} "
+                            f"({where}), so it would not be built: add it there")
+    return listed
+
+
+def _discover(package, kind: type, root: str) -> tuple:
+    """Every `kind` defined at the top level of the package's modules (subpackages too), once each."""
+    found: dict[int, object] = {}
+    for module in _submodules(package, root):
+        for value in vars(module).values():
+            if isinstance(value, kind):
+                found.setdefault(id(value), value)
+            elif isinstance(value, (tuple, list)):  # GROUPS = (a.GROUP, ...), or several in one module
+                for item in value:
+                    if isinstance(item, kind):
+                        found.setdefault(id(item), item)
+    # In module order, then in the order each module defines them.
+    return tuple(sorted(found.values(), key=lambda obj: (relpath(obj.src.file, root), obj.src.line or 0)))
+
+
+def _check_rules_grouped(package, groups: tuple, root: str) -> None:
+    """An alert or recording rule defined at a module's top level must be in a group that is built."""
+    grouped = {id(rule) for group in groups for rule in group.rules}
+    for kind, what, name in ((AlertRule, "alert", "name"), (RecordingRule, "recording rule", "record")):
+        for rule in _discover(package, kind, root):
+            if id(rule) not in grouped:
+                raise LoadError(f"{Location.of(rule.src, root)}: {what} '{getattr(rule, name)}' is in no rule group "
+                                "of GROUPS, so it would not be built: add it to a RuleGroup's rules")
+
+
+def _submodules(package, root: str) -> list:
+    modules = [package]
+    for info in pkgutil.iter_modules(getattr(package, "__path__", ())):
+        module = _import(f"{package.__name__}.{info.name}", root)
+        modules += _submodules(module, root) if info.ispkg else [module]
+    return modules
 
 
 def _expect(module, attr: str, kind: type, root: str) -> tuple:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import conventions, promql
+from .passthrough import OMIT  # noqa: F401 - definitions import it from here
 from .typecheck import checked
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -101,6 +102,8 @@ class Target:
     instant: bool = False
     format: str = "time_series"  # time_series | table | heatmap
     datasource: str = PROMETHEUS  # PROMETHEUS (PromQL) or LOKI (LogQL)
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
     def validate(self) -> None:
@@ -160,6 +163,8 @@ class Panel:
     # Grafana panel options/fieldConfig overrides that the emitter copies verbatim.
     options: Mapping[str, object] = field(default_factory=dict)
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -169,6 +174,10 @@ class Row:
     title: str
     panels: tuple[Panel, ...]
     collapsed: bool = False
+    # False: the panels sit above every row header, outside any row (Grafana's top of a dashboard).
+    header: bool = True
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -190,6 +199,14 @@ class Variable:
     multi: bool = False
     include_all: bool = False
     regex: str = ""
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
+    # `.*` where "All" must also match series without the label (an absent `cluster`);
+    # empty: Grafana's default, the alternation of the listed values.
+    all_value: str = ""
+    # Selected when the dashboard opens (Grafana falls back to the first value when absent).
+    default: tuple[str, ...] = ()
+    hidden: bool = False
     src: Source = _src_field()
 
 
@@ -199,6 +216,8 @@ class Link:
     title: str
     url: str = ""
     tags: tuple[str, ...] = ()  # a tag link lists every dashboard with these tags
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -216,6 +235,8 @@ class Dashboard:
     refresh: str = "1m"
     time_from: str = "now-6h"
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
+    # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
+    passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
 
     @property

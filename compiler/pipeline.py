@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import forked, lint, promql
+from .contract import codegen
 from .proving import scenarios, slo_scenarios, vanish
 from .slo import dashboard as slo_dashboard
 from .slo import rules as slo_rules
@@ -237,6 +238,9 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         files[f"prometheusrule-{name}.yaml"] = to_yaml(rule, sources)
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
+    # The application's metric definitions, from the same catalog (compiler/contract/codegen.py).
+    for rel, data in codegen.render(project).items():
+        files[rel] = data
 
     if project.routing is not None:
         source = project.rel(project.routing.src.file)

@@ -8,15 +8,33 @@ our tree (`operator_view`).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-
-import promql_parser as pp
 
 from . import promql, regex
 from .model import _src_field, Source
 from .typecheck import checked
 
 EQ, NE, RE, NRE = "=", "!=", "=~", "!~"
+
+# What Alertmanager 0.25 accepts as a label name in matchers, group_by and equal.
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def _check_label_name(name: str, where: str) -> None:
+    if not _LABEL_NAME.fullmatch(name):
+        raise ValueError(f"{where}: {name!r} is not a label name (letters, digits and `_`, not starting with "
+                         "a digit): Alertmanager refuses the configuration")
+
+
+def _check_template(text: str, where: str) -> None:
+    """A notification template Alertmanager can run (else it sends nothing, and logs why)."""
+    from .lint import gotemplate  # the lint package imports the model, which this module is part of
+
+    problems = gotemplate.problems(text, gotemplate.ALERTMANAGER_FUNCTIONS, gotemplate.ALERTMANAGER_PREDEFINED)
+    if problems:
+        problem = problems[0].replace("\n", "\\n")  # one line, as every error
+        raise ValueError(f"{where}: template {text[:80]!r}: {problem}: Alertmanager would send no notification")
 
 
 @dataclass(frozen=True)
@@ -27,6 +45,7 @@ class Matcher:
     op: str = EQ
 
     def validate(self) -> None:
+        _check_label_name(self.name, "Matcher")
         if self.op not in (EQ, NE, RE, NRE):
             raise ValueError(f"Matcher: `op` must be one of =, !=, =~, !~, not {self.op!r}")
         if self.op in (RE, NRE):
@@ -68,6 +87,10 @@ class SlackConfig:
     send_resolved: bool | None = None  # None: Alertmanager's default (false for Slack)
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        for name in ("channel", "title", "text"):
+            _check_template(getattr(self, name), f"SlackConfig `{name}`")
+
 
 @dataclass(frozen=True)
 @checked
@@ -76,6 +99,9 @@ class PagerDutyConfig:
 
     severity: str = ""
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        _check_template(self.severity, "PagerDutyConfig `severity`")
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,15 @@ class Route:
 
     def validate(self) -> None:
         # What Alertmanager refuses to load (amtool check-config says the same).
+        if not self.receiver:
+            raise ValueError("Route: `receiver` is empty")
+        for label in self.group_by:
+            if label != "...":
+                _check_label_name(label, f"Route to {self.receiver!r}: `group_by`")
+        if "..." in self.group_by and len(self.group_by) > 1:
+            raise ValueError(f"Route to {self.receiver!r}: `group_by` cannot hold `...` (all labels) and other labels")
+        if len(set(self.group_by)) < len(self.group_by):
+            raise ValueError(f"Route to {self.receiver!r}: `group_by` names a label twice")
         for name in ("group_wait", "group_interval", "repeat_interval"):
             value = getattr(self, name)
             if value == "":
@@ -124,6 +159,10 @@ class InhibitRule:
     equal: tuple[str, ...]
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        for label in self.equal:
+            _check_label_name(label, f"InhibitRule {self.name!r}: `equal`")
+
 
 @dataclass(frozen=True)
 @checked
@@ -132,6 +171,15 @@ class Routing:
     receivers: tuple[Receiver, ...]
     inhibit_rules: tuple[InhibitRule, ...] = ()
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        for what, names in (("receiver", [r.name for r in self.receivers]),
+                            ("inhibit rule", [r.name for r in self.inhibit_rules])):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise ValueError(f"Routing: two {what}s are named {twice[0]!r}: names must be unique")
+        if any(not r.name for r in self.receivers):
+            raise ValueError("Routing: a receiver has an empty name")
 
     def receiver(self, name: str) -> Receiver | None:
         return next((r for r in self.receivers if r.name == name), None)
@@ -206,8 +254,8 @@ EXAMPLE_VALUE = "example"
 def alert_labels(rule, project) -> dict[str, str]:
     """The labels `rule` carries when it fires: its result labels, its rule labels, severity, alertname.
 
-    Result labels come from the expression (see `result_labels`); each gets the value the
-    expression pins it to, `config.APP_NAMESPACE` for `namespace`, else a placeholder.
+    Result labels are those the expression is sure to carry (compiler/labels.py); each gets
+    the value the expression pins it to, `config.APP_NAMESPACE` for `namespace`, else a placeholder.
     """
     recorded = {r.record: r for g in project.all_groups() for r in g.rules if hasattr(r, "record")}
     pinned: dict[str, str] = {}
@@ -220,112 +268,19 @@ def alert_labels(rule, project) -> dict[str, str]:
     return labels
 
 
-_NO_LABELS = {"vector", "scalar", "time", "minute", "hour", "day_of_month", "day_of_week",
-              "day_of_year", "days_in_month", "month", "year", "pi"}
-
-
 def result_labels(node, catalog, recorded: dict | None = None, pinned: dict | None = None) -> set[str]:
     """The label names every series of `node`'s result is sure to carry (`__name__` excluded).
 
-    Selectors carry their metric's labels plus its source's target labels (a recording
-    rule's output: its expression's result labels plus its static labels); `by (...)` keeps
-    those labels; `without` drops; binary operators keep the left side's (one-to-one) or the
-    "many" side's plus `group_*` labels; `or` keeps what both sides share. `pinned` collects
-    values an expression fixes (equality matchers, constant label_replace).
+    `recorded` maps recording-rule names to their RecordingRule; `pinned` collects the values
+    the expression fixes (equality matchers, constant label_replace, recorded rules' labels).
     """
-    return _Walk(catalog, recorded or {}, {} if pinned is None else pinned).labels(node)
+    from .labels import Known, labels, pinned as pinned_values
 
-
-class _Walk:
-    def __init__(self, catalog, recorded: dict, pinned: dict):
-        self.catalog, self.recorded, self.pinned = catalog, recorded, pinned
-        self.seen: set[str] = set()
-
-    def labels(self, node) -> set[str]:
-        pinned, f = self.pinned, self.labels
-        if isinstance(node, (pp.ParenExpr, pp.UnaryExpr, pp.SubqueryExpr)):
-            return f(node.expr)
-        if isinstance(node, pp.MatrixSelector):
-            return f(node.vector_selector)
-        if isinstance(node, pp.VectorSelector):
-            return self.selector(node)
-        if isinstance(node, pp.AggregateExpr):
-            inner = f(node.expr)
-            grouping = set(node.modifier.labels) if node.modifier is not None else set()
-            without = node.modifier is not None and node.modifier.type == pp.AggModifierType.Without
-            if str(node.op) in ("topk", "bottomk", "limitk", "limit_ratio"):
-                return inner
-            if without:
-                return inner - grouping
-            return inner & grouping
-        if isinstance(node, pp.Call):
-            fname = node.func.name
-            vector_args = [a for a in node.args if not isinstance(a, (pp.StringLiteral, pp.NumberLiteral))]
-            if fname in _NO_LABELS or not vector_args:
-                return set()
-            if fname == "label_replace":
-                inner = f(node.args[0])
-                dst, replacement, src, pattern = (promql.string_value(a) for a in node.args[1:5])
-                if dst is None:
-                    return inner
-                if src == "" and replacement is not None and "$" not in replacement \
-                        and pattern is not None and regex.valid(pattern) and regex.fullmatch(pattern, ""):
-                    pinned[dst] = replacement  # a constant: label_replace(v, "ns", "codeverify", "", "")
-                return inner | {dst}
-            if fname == "label_join":
-                dst = promql.string_value(node.args[1])
-                return f(node.args[0]) | ({dst} if dst is not None else set())
-            if fname == "histogram_quantile":
-                return f(node.args[1]) - {"le"}
-            if fname in ("absent", "absent_over_time"):
-                return set()  # only equality matchers survive; conservatively none
-            return f(vector_args[0])
-        if isinstance(node, pp.BinaryExpr):
-            lhs = f(node.lhs)
-            rhs = f(node.rhs)
-            lhs_scalar = promql.is_scalar(node.lhs)
-            rhs_scalar = promql.is_scalar(node.rhs)
-            if lhs_scalar and rhs_scalar:
-                return set()
-            if lhs_scalar:
-                return rhs
-            if rhs_scalar:
-                return lhs
-            op = str(node.op).lower()
-            mod = node.modifier
-            if op == "or":
-                return lhs & rhs
-            if op in ("and", "unless"):
-                return lhs
-            card = mod.card if mod is not None else None
-            extra = set(mod.group_labels or ()) if mod is not None else set()
-            if card == pp.VectorMatchCardinality.ManyToOne:
-                return lhs | extra
-            if card == pp.VectorMatchCardinality.OneToMany:
-                return rhs | extra
-            return lhs
-        return set()
-
-    def selector(self, sel) -> set[str]:
-        name = promql.metric_name(sel)
-        labels: set[str] = set()
-        rule = self.recorded.get(name)
-        if rule is not None and name not in self.seen:
-            self.seen.add(name)  # a recording rule that reads itself would loop
-            labels = self.labels(promql.parse(rule.expr)) | set(rule.labels)
-            self.seen.discard(name)
-            self.pinned.update(rule.labels)  # static labels override what the expression had
-        else:
-            series = self.catalog.lookup(name) if name else None
-            if series is not None and series.labels is not None:
-                labels = set(series.labels)
-        for m in sel.matchers.matchers:
-            if m.name == "__name__":
-                continue
-            labels.add(m.name)
-            if m.op == pp.MatchOp.Equal and m.value:
-                self.pinned.setdefault(m.name, m.value)
-        return labels
+    known = Known(catalog, strict=True,
+                  recorded={name: [(r.expr, r.labels)] for name, r in (recorded or {}).items()})
+    if pinned is not None:
+        pinned.update(pinned_values(node, known))
+    return set(labels(node, known).sure)
 
 
 def undefined_receivers(routing: Routing) -> list[tuple[Route, str]]:

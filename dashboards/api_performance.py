@@ -107,7 +107,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify API Performance",
     description="Latency, traffic and errors of the CodeVerify API, per endpoint, with its error and slow-request logs.",
     tags=c.tags("api"),
-    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE),
+    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Latency", (

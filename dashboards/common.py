@@ -53,16 +53,22 @@ LOW_IS_BAD_DB_POOL = (Threshold(None, RED), Threshold(DB_POOL_MIN_AVAILABLE, GRE
 LOW_IS_BAD_WORKERS = (Threshold(None, RED), Threshold(MIN_WORKERS, GREEN))
 
 # --- Selectors -------------------------------------------------------------------
-API = config.API_SELECTOR
-WORKER = config.WORKER_SELECTOR
+# The installations the viewer picked: every query of every dashboard carries these
+# matchers (lint rule dashboard/ignored-filter holds each query to them), so that two
+# installations, in two namespaces or two clusters behind Thanos, never mix on a panel.
+FILTERS = f'{config.CLUSTER_LABEL}=~"${config.CLUSTER_VAR}", namespace=~"${config.NAMESPACE_VAR}"'
+APPS_SELECTOR = f'app=~"{config.API_APP}|{config.WORKER_APP}"'
+API = f"{config.API_SELECTOR}, {FILTERS}"
+WORKER = f"{config.WORKER_SELECTOR}, {FILTERS}"
 # The guide does not say which deployment exports the queue and DB-pool metrics
 # (both talk to Redis and PostgreSQL), so those queries select either app.
-CODEVERIFY = f'app=~"{config.API_APP}|{config.WORKER_APP}"'
-# cAdvisor and kube-state-metrics series carry the pod's namespace, not our `app` label.
-POD_NAMESPACE = config.APP_NAMESPACE_SELECTOR
+CODEVERIFY = f"{APPS_SELECTOR}, {FILTERS}"
+# cAdvisor, kube-state-metrics and the PostgreSQL and Redis exporters carry the pod's
+# namespace, not our `app` label: the filters alone select CodeVerify's.
+POD_NAMESPACE = FILTERS
 # cAdvisor also reports a pod-level series (container="") and the pause container
 # (container="POD"); both would double-count or divide by the wrong limit.
-CONTAINERS = (POD_NAMESPACE, 'container!=""', 'container!="POD"')
+CONTAINERS = (FILTERS, 'container!=""', 'container!="POD"')
 SERVER_ERRORS = 'status=~"5.."'
 CLIENT_AND_SERVER_ERRORS = 'status=~"[45].."'
 
@@ -111,8 +117,23 @@ def _sum(expr: str, by: tuple[str, ...]) -> str:
 
 
 # --- Dashboard-level defaults ------------------------------------------------------
+ALL = "$__all"  # a variable's "All" choice, as Grafana saves it
 PROMETHEUS_VARIABLE = Variable(config.PROMETHEUS_DATASOURCE_VAR, "datasource", "prometheus", label="Prometheus")
 LOKI_VARIABLE = Variable(config.LOKI_DATASOURCE_VAR, "datasource", LOKI, label="Loki")
+# Values come from `up` of CodeVerify's own targets, which every installation has even
+# while it serves no traffic. "All" of the clusters is `.*`, which also matches series
+# without the label (one Prometheus, no Thanos); "All" of the namespaces is the listed
+# ones, so that cAdvisor and kube-state-metrics panels never show other workloads.
+CLUSTER_VARIABLE = Variable(
+    config.CLUSTER_VAR, "query", f"label_values(up{{{APPS_SELECTOR}}}, {config.CLUSTER_LABEL})",
+    label="Cluster", multi=True, include_all=True, all_value=".*", default=(ALL,), hidden=not config.MULTI_CLUSTER,
+)
+NAMESPACE_VARIABLE = Variable(
+    config.NAMESPACE_VAR, "query",
+    f'label_values(up{{{APPS_SELECTOR}, {config.CLUSTER_LABEL}=~"${config.CLUSTER_VAR}"}}, namespace)',
+    label="Namespace", multi=True, include_all=True, default=(config.APP_NAMESPACE,),
+)
+FILTER_VARIABLES = (CLUSTER_VARIABLE, NAMESPACE_VARIABLE)
 # One dropdown listing every CodeVerify dashboard (all carry the shared tag);
 # the emitter keeps the time range and variables when following it.
 DASHBOARD_LINKS = (Link("CodeVerify dashboards", tags=config.DASHBOARD_TAGS),)
@@ -123,5 +144,5 @@ def tags(subject: str) -> tuple[str, ...]:
 
 
 def loki_selector(app: str) -> str:
-    """The stream selector of an app's logs; promtail sets `namespace` and `app`."""
-    return f'{{namespace="{config.APP_NAMESPACE}", app="{app}"}}'
+    """The stream selector of an app's logs in the chosen installations; promtail sets `namespace` and `app`."""
+    return f'{{{FILTERS}, app="{app}"}}'

@@ -57,7 +57,7 @@ def memory_usage_panel() -> Panel:
 def pod_restarts_panel() -> Panel:
     return Panel(
         "timeseries", "Pod restarts",
-        "Container restarts per interval in the codeverify namespace; any bar here deserves a look at the pod's events.",
+        "Container restarts per interval of the CodeVerify pods; any bar here deserves a look at the pod's events.",
         (Target(c.sum_increase("kube_pod_container_status_restarts_total", c.POD_NAMESPACE, by=BY_CONTAINER),
                 legend="{{pod}} {{container}}"),),
         unit=c.SHORT, width=c.HALF, min=0, decimals=0,
@@ -71,8 +71,8 @@ def database_connections_panel() -> Panel:
         "timeseries", "Database connections",
         "PostgreSQL backends in use, against the server's max_connections; new connections fail at the limit.",
         (
-            Target("sum(pg_stat_database_numbackends)", legend="connections in use"),
-            Target("max(pg_settings_max_connections)", legend="max_connections"),
+            Target(f"sum(pg_stat_database_numbackends{c.selector(c.FILTERS)})", legend="connections in use"),
+            Target(f"max(pg_settings_max_connections{c.selector(c.FILTERS)})", legend="max_connections"),
         ),
         unit=c.SHORT, width=c.HALF, min=0,
     )
@@ -92,8 +92,8 @@ def redis_operations_panel() -> Panel:
         "timeseries", "Redis operations",
         "Commands per second Redis processes in total and for its five busiest commands.",
         (
-            Target(f"sum({c.rate('redis_commands_processed_total')})", legend="all commands"),
-            Target(f"topk(5, {c.sum_rate('redis_commands_total', by=('cmd',))})", legend="{{cmd}}"),
+            Target(f"sum({c.rate('redis_commands_processed_total', c.FILTERS)})", legend="all commands"),
+            Target(f"topk(5, {c.sum_rate('redis_commands_total', c.FILTERS, by=('cmd',))})", legend="{{cmd}}"),
         ),
         unit=c.OPS_PER_SECOND, width=c.HALF, min=0,
     )
@@ -103,7 +103,7 @@ def redis_clients_panel() -> Panel:
     return Panel(
         "timeseries", "Redis connected clients",
         "Client connections open to Redis; a steady climb points at a connection leak.",
-        (Target("sum(redis_connected_clients)", legend="clients"),),
+        (Target(f"sum(redis_connected_clients{c.selector(c.FILTERS)})", legend="clients"),),
         unit=c.SHORT, width=c.HALF, min=0,
     )
 
@@ -113,7 +113,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify Infrastructure",
     description="Resources and restarts of the CodeVerify pods, and the PostgreSQL and Redis they depend on.",
     tags=c.tags("infrastructure"),
-    variables=(c.PROMETHEUS_VARIABLE,),
+    variables=(c.PROMETHEUS_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Pods", (

@@ -58,7 +58,11 @@ def workers_up_panel() -> Panel:
     return Panel(
         "stat", "Workers up",
         "Number of worker pods Prometheus can scrape; WorkerDown fires below 2.",
-        (Target(f"sum(up{c.selector(c.WORKER)})", legend="workers"),),
+        # Without any worker target (all scaled away, or none deployed yet) `sum` has no
+        # series and the stat would read "No data": it is 0 workers, and must say so.
+        # vector(0) has no labels, as the sum has none, so `or` adds it only when the sum
+        # is empty (WorkerDown does the same per namespace).
+        (Target(f"sum(up{c.selector(c.WORKER)}) or vector(0)", legend="workers"),),
         unit=c.SHORT, width=c.QUARTER, height=c.STAT_HEIGHT, decimals=0,
         thresholds=c.LOW_IS_BAD_WORKERS,
     )
@@ -128,7 +132,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify Overview",
     description="Service health at a glance: analysis outcomes, API traffic and errors, queue depth.",
     tags=c.tags("overview"),
-    variables=(c.PROMETHEUS_VARIABLE,),
+    variables=(c.PROMETHEUS_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Health", (

@@ -128,7 +128,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify Worker Performance",
     description="Analysis duration, queue wait, Z3 verification and LLM calls of the CodeVerify workers.",
     tags=c.tags("worker"),
-    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE),
+    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Analyses", (

@@ -17,6 +17,20 @@ def pytest_addoption(parser):
     parser.addoption("--update-goldens", action="store_true", help="rewrite golden files and snapshots")
 
 
+# Markers follow from the fixtures a test asks for, so that a new test is sorted
+# into the fast or the full loop without anyone remembering to mark it.
+_MARKS_BY_FIXTURE = {
+    "prometheus_bin": "e2e", "alertmanager_bin": "e2e",
+    "promtool": "promtool", "amtool": "promtool",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name in set(_MARKS_BY_FIXTURE).intersection(item.fixturenames):
+            item.add_marker(_MARKS_BY_FIXTURE[name])
+
+
 @pytest.fixture
 def update_goldens(request) -> bool:
     return request.config.getoption("--update-goldens")

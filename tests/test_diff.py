@@ -81,12 +81,11 @@ def set_query(title, expr):
 
 
 OVERVIEW = "codeverify-overview"
-WORKERS_UP = 'sum(up{app="codeverify-worker"})'
 
 
 CASES = [
     pytest.param(
-        lambda f: edit_dashboard(f, OVERVIEW, set_query("Workers up", "sum(\n  up{app='codeverify-worker'}\n)")),
+        lambda f: edit_dashboard(f, OVERVIEW, set_query("Workers up", "sum(\n  up{app='codeverify-worker', cluster=~'$cluster', namespace=~'$namespace'}\n)\nor vector(0)")),
         [],
         id="a whitespace-only query change is no change",
     ),
@@ -94,7 +93,9 @@ CASES = [
         lambda f: edit_dashboard(f, OVERVIEW, set_query("Workers up", 'count(up{app="codeverify-worker"} == 1)')),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
          "- panel Workers up: query `A` changed",
-         f"    -{WORKERS_UP}",
+         '    -  sum(up{app="codeverify-worker",cluster=~"$cluster",namespace=~"$namespace"})',
+         "    -or",
+         "    -  vector(0)",
          '    +count(up{app="codeverify-worker"} == 1)'],
         id="a changed panel query shows an inline diff of the prettified PromQL",
     ),
@@ -103,7 +104,12 @@ CASES = [
             "Request throughput", "sum by (handler) (rate(codeverify_http_requests_total[$__rate_interval]))")),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
          "- panel Request throughput: query `A` changed",
-         '    -sum by (handler) (rate(codeverify_http_requests_total{app="codeverify-api"}[$__rate_interval]))',
+         "    -sum by (handler) (",
+         "    -  rate(",
+         '    -    codeverify_http_requests_total{app="codeverify-api",cluster=~"$cluster",namespace=~"$namespace"}'
+         "[$__rate_interval]",
+         "    -  )",
+         "    -)",
          "    +sum by (handler) (rate(codeverify_http_requests_total[$__rate_interval]))"],
         id="grafana variables stay as written in the query diff",
     ),
@@ -150,8 +156,8 @@ CASES = [
     ),
     pytest.param(
         lambda f: edit_dashboard(f, OVERVIEW, lambda d: d["templating"]["list"].append(
-            {"name": "namespace", "type": "query", "query": "label_values(up, namespace)"})),
-        ["dashboard changed: CodeVerify Overview (`codeverify-overview`)", "- variable `namespace` added"],
+            {"name": "pod", "type": "query", "query": "label_values(up, pod)"})),
+        ["dashboard changed: CodeVerify Overview (`codeverify-overview`)", "- variable `pod` added"],
         id="an added variable is named",
     ),
     pytest.param(
@@ -366,6 +372,7 @@ def slos_exist() -> bool:
     return bool(getattr(slo, "SLOS", ()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_slo", [
     pytest.param(False, id="a panel query and an alert threshold"),
     # Runs once SLOs land on main (slo/__init__.py SLOS non-empty): the third change is an objective.
@@ -375,7 +382,7 @@ def slos_exist() -> bool:
 def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
     git(repo, "checkout", "-q", "-B", f"change-{with_slo}", "main")
     try:
-        edit(repo / "dashboards" / "overview.py", 'Target(f"sum(up{c.selector(c.WORKER)})"',
+        edit(repo / "dashboards" / "overview.py", 'Target(f"sum(up{c.selector(c.WORKER)}) or vector(0)"',
              'Target(f"count(up{c.selector(c.WORKER)} == 1)"')
         edit(repo / "alerts" / "api.py", "> {config.ERROR_RATE_ALERT}", "> 0.1")
         slo_change = slo_objective_edit(repo) if with_slo else None
@@ -392,8 +399,10 @@ def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
             "Dashboards",
             "  changed: CodeVerify Overview (`codeverify-overview`)",
             "    - panel Workers up: query `A` changed",
-            '        -sum(up{app="codeverify-worker"})',
-            '        +count(up{app="codeverify-worker"} == 1)',
+            '        -  sum(up{app="codeverify-worker",cluster=~"$cluster",namespace=~"$namespace"})',
+            "        -or",
+            "        -  vector(0)",
+            '        +count(up{app="codeverify-worker",cluster=~"$cluster",namespace=~"$namespace"} == 1)',
             "",
             "Alerts",
             "  changed: `HighErrorRate`",
@@ -423,6 +432,7 @@ def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
         git(repo, "checkout", "-q", "-f", "main")
 
 
+@pytest.mark.slow
 def test_diff_on_main_itself_says_no_changes(repo):
     git(repo, "checkout", "-q", "main")
     output = run_build(repo, "diff")
@@ -447,6 +457,7 @@ def test_a_project_that_does_not_build_has_nothing_to_compare(fixture_project, t
     assert not list(tmp_path.glob("*.png"))
 
 
+@pytest.mark.slow
 def test_a_base_revision_without_out_shows_everything_added(repo):
     git(repo, "checkout", "-q", "--orphan", "no-out", "main")
     try:

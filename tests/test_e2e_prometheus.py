@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 
 import build
-from compiler import pipeline
+from compiler import pipeline, selection
 from compiler.proving import simulate, vanish, verify
 from compiler.load import load
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
@@ -87,7 +87,7 @@ def test_dashboard_target_returns_series(server, query_time, dash, panel, ref, t
         pytest.skip(f"{target.datasource} target: Loki logs have no Prometheus data to check against")
     url, _ = server
     check = verify.Check(dash.uid, panel.title, ref)
-    values = verify.grafana_values(RANGE, STEP, SCRAPE)
+    values = {**verify.grafana_values(RANGE, STEP, SCRAPE), **selection.from_model(dash)}
     expr = verify.promql.expand(target.expr, values)
     verify._run(check, url, expr, query_time(expr), 0 if target.instant else RANGE, STEP, want_series=True)
     assert check.ok, f"{check.error}\n{target.expr}"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 import build
-from compiler import pipeline
+from compiler import pipeline, promql, selection
 from compiler.errors import UsageError
 from compiler.review import data, preview
 from conftest import ROOT
@@ -44,6 +44,7 @@ def rendered(tmp_path_factory):
     return out, preview.render_all(files, str(out))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("uid", DASHBOARDS)
 def test_every_dashboard_renders_at_its_grid_size(rendered, uid):
     out, rects = rendered
@@ -54,6 +55,7 @@ def test_every_dashboard_renders_at_its_grid_size(rendered, uid):
     assert [r.title for r in rects[uid]] == [p["title"] for p in dash["panels"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("uid", DASHBOARDS)
 def test_panels_land_where_gridpos_puts_them(rendered, uid):
     out, rects = rendered
@@ -73,6 +75,7 @@ def test_panels_land_where_gridpos_puts_them(rendered, uid):
             assert hex_of(pixels.getpixel((r.x, r.y + r.h // 2))) == preview.BORDER, panel["title"]
 
 
+@pytest.mark.slow
 def test_rendering_is_byte_stable(tmp_path):
     dash = load(DASHBOARDS[0])
     preview.render(dash, str(tmp_path / "a.png"))
@@ -88,12 +91,17 @@ def stub_source(calls: list):
     return fetch
 
 
+@pytest.mark.slow
 def test_a_data_source_is_asked_for_every_metric_query_and_its_lines_are_drawn(tmp_path):
     dash = load("codeverify-overview")
     calls: list = []
     rects = preview.render(dash, str(tmp_path / "data.png"), stub_source(calls))
-    expected = [t["expr"] for p in dash["panels"] if p["type"] != "logs" for t in p.get("targets", [])]
-    assert calls == expected
+    # Asked as the dashboard opens: the namespace and cluster filters on their defaults.
+    opened = selection.from_json(dash)
+    assert opened == {"cluster": ".*", "namespace": "codeverify"}
+    expected = [promql.expand(t["expr"], opened) for p in dash["panels"] if p["type"] != "logs"
+                for t in p.get("targets", [])]
+    assert calls == expected and not any("$" in c for c in calls)
     timeseries = next(r for r in rects if r.kind == "timeseries")
     with Image.open(tmp_path / "data.png") as image:
         body = image.convert("RGB").crop((timeseries.x + 60, timeseries.y + 40, timeseries.x + timeseries.w - 10,
@@ -136,6 +144,7 @@ def test_values_print_with_their_unit(value, unit, text):
     assert preview.format_value(value, unit) == text
 
 
+@pytest.mark.slow
 def test_cli_renders_every_dashboard_layout_only(tmp_path):
     result = CliRunner().invoke(build.cli, ["preview", "--layout-only", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -82,6 +82,7 @@ def test_renderer_agrees_with_promtool(promtool, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_committed_promtool_tests_pass(promtool):
     """What `make test` runs: every scenario of every alert under the real promtool."""
     files = sorted(glob.glob(os.path.join(ROOT, pipeline.PROMTOOL_TESTS, "*.yaml")))
@@ -191,6 +192,7 @@ def _run_scenario(promtool, tmp_path, project, rule_name, scenario) -> subproces
     return subprocess.run([promtool, "test", "rules", "t.yaml"], cwd=tests, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "rule_name, change",
     [

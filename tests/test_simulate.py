@@ -138,6 +138,7 @@ def _total(series, name, **match) -> float:
     return out
 
 
+@pytest.mark.slow
 def test_knob_error_ratio(project, healthy):
     broken = generated(project, error_ratio=0.2)
     for series, low, high in ((healthy, 0, 0.01), (broken, 0.17, 0.23)):
@@ -145,6 +146,7 @@ def test_knob_error_ratio(project, healthy):
         assert low <= errors / _total(series, "codeverify_http_requests_total") <= high
 
 
+@pytest.mark.slow
 def test_knob_workers_down(project):
     series = generated(project, workers_down=2)
     up = {dict(labels)["pod"]: samples[-1][1] for (n, labels), samples in series.items()
@@ -155,12 +157,14 @@ def test_knob_workers_down(project):
         "a target whose scrape fails has no series of its own"
 
 
+@pytest.mark.slow
 def test_knob_queue_backlog(project):
     series = generated(project, queue_backlog=500)
     lengths = [v for (n, _), samples in series.items() if n == "codeverify_queue_length" for _, v in samples]
     assert min(lengths) > 250
 
 
+@pytest.mark.slow
 def test_knob_latency_shift(project, healthy):
     def mean(series):
         name = "codeverify_http_request_duration_seconds"
@@ -173,6 +177,7 @@ def test_generation_is_deterministic(project):
     assert a == simulate.generate(project.catalog, project.config, START, START + 300, STEP)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "extra, label, values",
     [

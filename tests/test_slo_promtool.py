@@ -21,6 +21,9 @@ from compiler.load import load
 from compiler.write import to_yaml
 from conftest import ROOT
 
+# promtool runs per SLO and scenario: seconds each, so in `make test`, not test-fast.
+pytestmark = pytest.mark.slow
+
 PROJECT = load(ROOT)
 pipeline.expand(PROJECT)
 CONFIG, CATALOG = PROJECT.config, PROJECT.catalog
@@ -53,7 +56,9 @@ def run(promtool, tmp_path, slo, scenarios, rules: str, checks=()):
 
 
 def test_every_slo_is_tested():
-    assert sorted(SLOS) == ["analysis-success", "availability", "latency", "queue-wait"]
+    # The tests below run per SLO of the project (compiler/load.py refuses an unlisted
+    # one), so a new SLO is tested without editing this file.
+    assert SLOS, "the project defines SLOs"
     for slo in SLOS.values():
         assert os.path.exists(out_rule_file(slo)), "run build.py"
 

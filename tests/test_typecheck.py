@@ -27,6 +27,7 @@ def fast(hint):
     return env["fits"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hint", HINTS, ids=str)
 @settings(max_examples=150, deadline=None)
 @given(value=VALUES)

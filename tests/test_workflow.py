@@ -24,6 +24,7 @@ def steps() -> list[dict]:
     return load()["jobs"]["review"]["steps"]
 
 
+@pytest.mark.slow
 def test_workflow_matches_githubs_schema():
     # check-jsonschema vendors the workflow schema: no network needed.
     proc = subprocess.run(
@@ -33,6 +34,7 @@ def test_workflow_matches_githubs_schema():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_the_schema_check_rejects_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text("on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    step: []\n")

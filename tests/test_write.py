@@ -32,6 +32,7 @@ _JSON_VALUES = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(_JSON_TEXT, _JSON_VALUES, max_size=5), st.integers(0, 3))
 def test_json_blocks_are_written_and_measured_as_their_text_would_be(obj, depth):
@@ -120,6 +121,7 @@ def test_a_failing_build_leaves_out_untouched_even_while_staging(repo):
     assert after == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", [False, True], ids=["clean project", "a lint error"])
 def test_a_forked_build_equals_a_serial_one(repo, broken):
     """Linting in a forked child (the default on two cores) changes nothing in what a build returns."""

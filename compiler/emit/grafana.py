@@ -15,12 +15,15 @@ from __future__ import annotations
 import grafanalib.core as gl
 import orjson
 
+from .. import passthrough
 from ..model import LOKI, PROMETHEUS, Dashboard, Panel, Row, Target, Variable, ref_ids
 
 SCHEMA_VERSION = 39
 GRID_COLUMNS = 24
 ROW_HEIGHT = 1
 BASE_COLOR = "green"
+HIDE_VARIABLE = 2  # Grafana's "hide variable" (1 hides only the label)
+ALL = "$__all"  # the value Grafana saves for a variable's "All"
 
 # Panel keys grafanalib always writes that current Grafana does not use (or that
 # mean something harmful now, e.g. maxDataPoints=100 caps a graph at 100 points).
@@ -80,10 +83,17 @@ def dashboard_json(d: Dashboard) -> dict:
     data["weekStart"] = ""
     data["timepicker"] = {}
     data["panels"] = [finish(panel) for panel, (_, finish) in zip(data["panels"], panels)]
-    for variable in data["templating"]["list"]:
+    for variable, v in zip(data["templating"]["list"], d.variables):
         for key in _LEGACY_VARIABLE_KEYS:
             variable.pop(key, None)
-    return data
+        if v.all_value:
+            variable["allValue"] = v.all_value
+        if v.hidden:
+            variable["hide"] = HIDE_VARIABLE
+        passthrough.apply(variable, v.passthrough)
+    for link, model_link in zip(data["links"], d.links):
+        passthrough.apply(link, model_link.passthrough)
+    return passthrough.apply(data, d.passthrough)
 
 
 # --- datasources ----------------------------------------------------------------
@@ -121,9 +131,14 @@ def _layout(d: Dashboard, sources: dict[str, str]) -> list[tuple[gl.Panel, objec
     ids = iter(range(1, 10_000))
     out: list[tuple[gl.Panel, object]] = []
     y = 0
-    for row in d.rows:
-        row_id = next(ids)
+    for index, row in enumerate(d.rows):
+        if not row.header and index:
+            raise PanelError(row.panels[0] if row.panels else Panel("row", row.title, "", ()),
+                             "only the first row may have no header (header=False)")
+        row_id = next(ids) if row.header else None
         row_y = y
+        if not row.header:  # its panels start at the top, where the header would be
+            y -= ROW_HEIGHT
         children = []
         x, line_y, line_height = 0, y + ROW_HEIGHT, 0
         for panel in row.panels:
@@ -136,6 +151,10 @@ def _layout(d: Dashboard, sources: dict[str, str]) -> list[tuple[gl.Panel, objec
             x += panel.width
             line_height = max(line_height, panel.height)
         end_y = line_y + line_height
+        if not row.header:
+            out.extend(children)
+            y = end_y
+            continue
         row_panel = gl.RowPanel(
             title=row.title,
             id=row_id,
@@ -161,7 +180,7 @@ def _row_finisher(row: Row, child_finishers: list):
         data.pop("datasource", None)
         data.pop("description", None)
         data["panels"] = [f(p) for p, f in zip(data["panels"], child_finishers)]
-        return data
+        return passthrough.apply(data, row.passthrough)
     return finish
 
 
@@ -193,7 +212,10 @@ def _panel_parts(panel: Panel, panel_id: int, pos: gl.GridPos, sources: dict[str
     gl_panel = builder(panel, common)
 
     def finish(data: dict) -> dict:
-        return _finish_panel(data, panel, sources)
+        data = _finish_panel(data, panel, sources)
+        for target, model_target in zip(data.get("targets", ()), panel.targets):
+            passthrough.apply(target, model_target.passthrough)
+        return passthrough.apply(data, panel.passthrough)
     return gl_panel, finish
 
 
@@ -242,6 +264,11 @@ def _logs(panel: Panel, common: dict) -> gl.Panel:
     return gl.Logs(**common, showTime=True, wrapLogMessages=True, enableLogDetails=True, sortOrder="Descending")
 
 
+def _text(panel: Panel, common: dict) -> gl.Panel:
+    # The content and mode are Grafana options (Panel.options), as the text panel saves them.
+    return gl.Text(**common)
+
+
 _BUILDERS = {
     "timeseries": _timeseries,
     "stat": _stat,
@@ -251,6 +278,7 @@ _BUILDERS = {
     "heatmap": _heatmap,
     "table": _table,
     "logs": _logs,
+    "text": _text,
 }
 
 
@@ -411,7 +439,7 @@ def _variable(v: Variable, sources: dict[str, str]) -> dict:
         )
         data = _plain(template)
         data["definition"] = v.query
-        data["current"] = {}
+        data["current"] = _current(v)
         return data
     if v.kind == "custom":
         values = [s.strip() for s in v.query.split(",")]
@@ -419,6 +447,17 @@ def _variable(v: Variable, sources: dict[str, str]) -> dict:
                                default=values[0], multi=v.multi, includeAll=v.include_all)
         return _plain(template)
     raise ValueError(f"variable '{v.name}': unsupported kind `{v.kind}` (use datasource, query or custom)")
+
+
+def _current(v: Variable) -> dict:
+    """The selection a dashboard opens with: the variable's default, else Grafana's choice."""
+    if not v.default:
+        return {}
+    values = list(v.default)
+    texts = ["All" if value == ALL else value for value in values]
+    if v.multi:
+        return {"selected": True, "text": texts, "value": values}
+    return {"selected": True, "text": texts[0], "value": values[0]}
 
 
 def _link(link) -> gl.DashboardLink:

@@ -22,7 +22,7 @@ from ..model import ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from . import views
 from .. import forked
-from .finding import ERROR, WARNING, Finding
+from .finding import ERROR, NOTE, WARNING, Finding
 
 
 def __getattr__(name: str):
@@ -72,6 +72,32 @@ class Context:
     project: object
     catalog: object
     config: object
+    known: object = None  # labels.Known: what may be assumed of a selector's series (default: strict)
+
+    def __post_init__(self) -> None:
+        if self.known is None:
+            self.known = known(self.project, self.catalog, self.config, strict=True)
+
+
+# CodeVerify's defaults for the lint settings of config.py (a project may omit them).
+DEFAULT_NAMESPACES = ("codeverify_",)
+
+
+def known(project, catalog, config, strict: bool, recorded=()):
+    """labels.Known for a lint run: the project's recording rules, plus `recorded` (name, expr, labels)."""
+    from ..labels import Known
+
+    table: dict = {}
+    if project is not None:
+        for group in project.all_groups():
+            for rule in group.rules:
+                if hasattr(rule, "record"):
+                    table.setdefault(rule.record, []).append((rule.expr, rule.labels))
+    for name, expr, labels in recorded:
+        table.setdefault(name, []).append((expr, labels))
+    return Known(catalog, strict=strict,
+                 namespaces=getattr(config, "LINT_CATALOG_NAMESPACES", DEFAULT_NAMESPACES),
+                 scrapes=getattr(config, "LINT_KNOWN_SCRAPES", None), recorded=table)
 
 
 def run(project, subjects: Iterable[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:

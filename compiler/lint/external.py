@@ -18,13 +18,15 @@ import re
 from typing import Iterator
 
 import orjson
+import promql_parser as pp
 
 from ..errors import UsageError
 from ..location import Location
 from ..model import fill_ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
-from . import Context, Subject, run_split, suppressions, views, yamldoc
-from .finding import ERROR, WARNING, Finding
+from .. import promql
+from . import Context, Subject, known, run_split, suppressions, views, yamldoc
+from .finding import ERROR, NOTE, WARNING, Finding
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 READ, PARSE, SHAPE = "input/read", "input/parse", "input/unknown"
@@ -55,21 +57,56 @@ def files(paths) -> list[str]:
     return out
 
 
-def lint_files(project, paths, rules=None) -> list[Finding]:
-    """Findings for the files under `paths`, checked against `project`'s catalog and config."""
+def lint_files(project, paths, rules=None, catalog_strict: bool = False) -> list[Finding]:
+    """Findings for the files under `paths`, checked against `project`'s catalog and config.
+
+    Without `catalog_strict` the catalog judges only what it knows (labels.Known): names
+    outside its namespace are counted in one note instead of being errors.
+    """
     catalog = project.catalog.copy()
     catalog.add_recorded(r.record for g in project.all_groups() for r in g.rules if hasattr(r, "record"))
     findings: list[Finding] = []
     subjects: list[Subject] = []
+    recorded: list = []
+    _sidecars.clear()  # read afresh on every run (a long-lived caller may have edited them)
     for path in files(paths):
         reader = _File(path)
         reader.read()
         findings.extend(reader.findings)
         subjects.extend(reader.subjects)
-        catalog.add_recorded(reader.recorded)
-    ctx = Context(project, catalog, project.config)
+        catalog.add_recorded(name for name, _, _ in reader.recorded)
+        recorded.extend(reader.recorded)
+    ctx = Context(project, catalog, project.config,
+                  known(project, catalog, project.config, strict=catalog_strict, recorded=recorded))
+    if not catalog_strict:
+        findings.extend(_unchecked_note(subjects, ctx))
     kwargs = {"rules": rules} if rules is not None else {}
     return sorted(findings + run_split(project, subjects, ctx=ctx, **kwargs), key=Finding.sort_key)
+
+
+UNCHECKED_RULE = "promql/unknown-metric"
+
+
+def _unchecked_note(subjects, ctx) -> list[Finding]:
+    """One note: how many metric names the catalog could not judge, and where the first is."""
+    unchecked: dict[str, Location] = {}
+    for subject in subjects:
+        if subject.scope != "query" or subject.obj.ast is None:
+            continue
+        for node in subject.obj.nodes:
+            if isinstance(node, pp.VectorSelector):
+                name = promql.metric_name(node)
+                if name is not None and name not in unchecked and ctx.catalog.lookup(name) is None \
+                        and not ctx.known.checks(name):
+                    unchecked[name] = subject.location
+    if not unchecked:
+        return []
+    first = min(unchecked.values(), key=lambda loc: (loc.file, loc.line or 0))
+    examples = ", ".join(f"`{n}`" for n in sorted(unchecked)[:3])
+    n = len(unchecked)
+    return [Finding(Location(first.file), UNCHECKED_RULE, NOTE,
+                    f"{n} metric name{'s' * (n != 1)} outside the catalog not checked ({examples}{', ...' if n > 3 else ''}): "
+                    "the catalog describes CodeVerify's metrics; `--catalog-strict` reports every unknown name")]
 
 
 def display(path: str) -> str:
@@ -215,7 +252,9 @@ class _File:
                 if isinstance(expr, str) and expr.strip():
                     view.query = Query(loc, expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
                 if kind == views.RECORD and isinstance(name, str):
-                    self.recorded.append(name)
+                    labels = rule.get("labels")
+                    self.recorded.append((name, expr if isinstance(expr, str) else "",
+                                          labels if isinstance(labels, dict) else {}))
                 gview.rules.append(view)
                 ruleset.append((view, loc))
                 subjects = [Subject("rule", view, loc, ignore)]
@@ -270,16 +309,15 @@ class _File:
         plugin_of = {v.name: v.query for v in variables if v.kind == "datasource"}
         dview = views.DashboardView(str(uid), str(d.get("title", "")), variables)
         children: list[Subject] = []
-        for panel, parent in _panels(d):
+        for panel, parent, grid in _panels(d):
             title = panel.get("title") or f"#{panel.get('id', '?')}"
             kind = str(panel.get("type", ""))
             ploc = Location(self.name, line(panel), dloc.path + (f"panel '{title}'",))
-            grid = panel.get("gridPos")
-            grid = tuple(grid.get(k) for k in ("x", "y", "w", "h")) if isinstance(grid, dict) else None
             pview = views.PanelView(str(title), kind, _unit(panel, kind), id=panel.get("id"), grid=grid,
                                     width=grid[2] if grid else None, datasource=panel.get("datasource"),
                                     parent=parent)
-            children.append(Subject("panel", pview, ploc))
+            pignore: dict = {}
+            children.append(Subject("panel", pview, ploc, pignore))
             targets = panel.get("targets")
             targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
             refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
@@ -292,31 +330,99 @@ class _File:
                 pview.targets.append(tview)
                 if isinstance(expr, str) and expr.strip() and _is_prometheus(ds, plugin_of):
                     tloc = ploc.child(f"target {ref}", line(t))
-                    tview.query = Query(tloc, expr, PANEL, {}, tview, legend=tview.legend)
-                    children.append(Subject("query", tview.query, tloc))
+                    tview.query = Query(tloc, expr, PANEL, pignore, tview, legend=tview.legend)
+                    children.append(Subject("query", tview.query, tloc, pignore))
             dview.panels.append(pview)
-        self.subjects.append(Subject("dashboard", dview, dloc))
+        dsubject = Subject("dashboard", dview, dloc, {})
+        self.subjects.append(dsubject)
         self.subjects.extend(children)
+        self.sidecar(dsubject, children)
+
+    def sidecar(self, dsubject: Subject, children: list[Subject]) -> None:
+        """Suppressions for this dashboard from the `.lint` file next to it (dashboards take no comments)."""
+        table = _sidecar(os.path.dirname(os.path.abspath(self.path)))
+        if table.error is not None:
+            if table.error not in self.findings:
+                self.findings.append(table.error)
+            return
+        dash = dsubject.obj
+        for sup, entries in table.exclusions:
+            for entry in entries:
+                if entry.get("dashboard") not in (None, dash.uid, dash.title):
+                    continue
+                wanted = entry.get("panel")
+                if wanted is None:
+                    for subject in [dsubject] + children:
+                        subject.ignore.setdefault(sup.rule, sup)
+                else:
+                    for subject in children:
+                        if subject.scope == "panel" and subject.obj.title == wanted:
+                            subject.ignore.setdefault(sup.rule, sup)  # its queries share the dict
 
 
 def _is_dashboard(d: dict) -> bool:
     return isinstance(d.get("panels"), list) or isinstance(d.get("rows"), list)
 
 
-def _panels(d: dict) -> Iterator[tuple[dict, object]]:
-    """Every panel with the id of the collapsed row holding it (None at the top level)."""
-    for panel in d.get("panels") or ():
+def _panels(d: dict) -> Iterator[tuple[dict, object, tuple | None]]:
+    """Every panel, the collapsed row holding it (None at the top level), and its (x, y, w, h)."""
+    panels = d.get("panels") if isinstance(d.get("panels"), list) else ()
+    for i, panel in enumerate(panels):
         if isinstance(panel, dict):
-            yield panel, None
+            yield panel, None, _grid(panel)
             if isinstance(panel.get("panels"), list):
                 for child in panel["panels"]:
                     if isinstance(child, dict):
-                        yield child, ("row", panel.get("id"))
-    for i, row in enumerate(d.get("rows") or ()):  # the pre-5.0 model: rows of panels, no gridPos
-        if isinstance(row, dict) and isinstance(row.get("panels"), list):
-            for panel in row["panels"]:
-                if isinstance(panel, dict):
-                    yield panel, ("legacy-row", i)
+                        # By position: two rows sharing an id (itself a finding) are still two rows.
+                        yield child, ("row", i), _grid(child)
+    if not panels and isinstance(d.get("rows"), list):
+        yield from _legacy_rows(d["rows"])
+
+
+def _grid(panel: dict) -> tuple | None:
+    grid = panel.get("gridPos")
+    return tuple(grid.get(k) for k in ("x", "y", "w", "h")) if isinstance(grid, dict) else None
+
+
+# Grafana's DashboardMigrator (schemaVersion 16, upgradeToGridLayout) turns the pre-5.0
+# `rows` of `span`s into the grid: a span is 2 of 24 columns (default span 4), heights in
+# pixels become cells of 38 px (default row height 250 px), each row starts below the
+# previous one, and its panels flow left to right, wrapping when the next one does not fit.
+_CELL_PX, _ROW_PX, _SPAN, _COLUMNS = 38, 250, 4, 24
+
+
+def _cells(height) -> int:
+    if isinstance(height, str):
+        digits = height.strip().removesuffix("px").strip()
+        height = int(digits) if digits.isdigit() else _ROW_PX
+    if isinstance(height, bool) or not isinstance(height, (int, float)) or height <= 0:
+        height = _ROW_PX
+    return max(1, -(-int(height) // _CELL_PX))
+
+
+def _legacy_rows(rows: list) -> Iterator[tuple[dict, object, tuple]]:
+    y = 0
+    show_rows = len(rows) > 1 or any(isinstance(r, dict) and r.get("showTitle") for r in rows)
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("panels"), list):
+            continue
+        row_h = _cells(row.get("height"))
+        if show_rows:
+            y += 1  # the row header Grafana inserts
+        x, line_h, top = 0, 0, y
+        for panel in row["panels"]:
+            if not isinstance(panel, dict):
+                continue
+            span = panel.get("span") or _SPAN
+            width = int(span) * 2 if isinstance(span, (int, float)) and not isinstance(span, bool) else span
+            h = _cells(panel["height"]) if panel.get("height") else row_h
+            if isinstance(width, int) and x + width > _COLUMNS and x > 0:
+                top, x, line_h = top + max(line_h, row_h), 0, 0  # wraps to a new line
+            yield panel, ("legacy-row", i), (x, top, width, h)
+            x += width if isinstance(width, int) else 0
+            line_h = max(line_h, h)
+        collapsed = row.get("collapse") is True
+        y = y if collapsed else max(top + max(line_h, row_h), y + row_h)
 
 
 def _unit(panel: dict, kind: str):
@@ -347,3 +453,63 @@ def _is_prometheus(ds, plugin_of: dict) -> bool:
             return plugin_of[name] in ("prometheus", "", None)
         return "loki" not in ds.lower() and "elasticsearch" not in ds.lower()
     return True
+
+
+# --- `.lint` sidecar files: suppressions for the dashboards of a directory -----------------
+
+SIDECAR = ".lint"
+
+
+class _Sidecar:
+    def __init__(self, exclusions=(), error: Finding | None = None):
+        self.exclusions = list(exclusions)  # [(Suppression, [entry])]
+        self.error = error
+
+
+_sidecars: dict[str, _Sidecar] = {}
+
+
+def _sidecar(directory: str) -> _Sidecar:
+    """The `.lint` of a directory, as grafana/dashboard-linter reads it:
+
+        exclusions:
+          dashboard/units:
+            reason: the vendor's panels show counts
+            entries:            # optional; none: every dashboard of the directory
+              - dashboard: uid or title
+                panel: panel title   # optional; none: the whole dashboard
+    """
+    if directory in _sidecars:
+        return _sidecars[directory]
+    path = os.path.join(directory, SIDECAR)
+    table = _Sidecar()
+    if os.path.isfile(path):
+        name = display(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                docs = yamldoc.load_all(fh.read())
+        except (OSError, UnicodeDecodeError, yamldoc.Error) as exc:
+            table = _Sidecar(error=Finding(Location(name), PARSE, ERROR, f"cannot read the lint sidecar: {exc}".splitlines()[0]))
+        else:
+            table = _read_sidecar(docs[0] if docs else None, name)
+    _sidecars[directory] = table
+    return table
+
+
+def _read_sidecar(doc, name: str) -> _Sidecar:
+    shape = "a .lint file maps `exclusions` to {rule id: {reason, entries: [{dashboard, panel}]}}"
+    exclusions = doc.get("exclusions") if isinstance(doc, dict) else None
+    if not isinstance(exclusions, dict):
+        return _Sidecar(error=Finding(Location(name, getattr(doc, "line", None)), PARSE, ERROR, shape))
+    out = []
+    for rule, spec in exclusions.items():
+        spec = spec if isinstance(spec, dict) else {}
+        entries = spec.get("entries")
+        if entries is None:
+            entries = [{}]
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            return _Sidecar(error=Finding(Location(name, getattr(spec, "line", None)), PARSE, ERROR, shape))
+        loc = Location(name, getattr(spec, "line", None), (f"exclusion '{rule}'",))
+        (sup,) = suppressions({str(rule): spec.get("reason")}, loc).values()
+        out.append((sup, entries))
+    return _Sidecar(out)

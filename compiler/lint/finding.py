@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from ..location import Location
 
-ERROR, WARNING = "error", "warning"
+# A note informs (what was not checked) and never fails a lint, not even --strict.
+ERROR, WARNING, NOTE = "error", "warning", "note"
 
 
 @dataclass(frozen=True, order=True)

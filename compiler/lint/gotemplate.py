@@ -16,6 +16,15 @@ query first label value strvalue args reReplaceAll safeHtml match title toUpper 
 graphLink tableLink sortByLabel humanize humanize1024 humanizeDuration humanizePercentage
 humanizeTimestamp toTime toDuration pathPrefix externalURL parseDuration stripPort stripDomain
 """.split())
+# Alertmanager's notification templates: text/template's builtins and template.DefaultFuncs
+# of Alertmanager 0.25, the version the emitter writes for (`amtool template render` refuses
+# trimSpace, date, tz, since, humanizeDuration, safeUrl: later versions'); only `$` is
+# defined before a template runs.
+ALERTMANAGER_FUNCTIONS = frozenset("""
+and call html index slice js len not or print printf println urlquery eq ge gt le lt ne
+toUpper toLower title join match safeHtml reReplaceAll stringSlice
+""".split())
+ALERTMANAGER_PREDEFINED = frozenset({"$"})
 _OPEN = frozenset({"if", "range", "with", "define", "block"})
 _KEYWORDS = frozenset({"else", "end", "template", "break", "continue", "nil", "true", "false"}) | _OPEN
 # Variables Prometheus defines before expanding an alert's labels and annotations.
@@ -35,13 +44,14 @@ _TOKEN = re.compile(r"""
 _LABEL_REFS = re.compile(r"""\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_][A-Za-z0-9_]*)|index\s+(?:\$labels|\.Labels)\s+"([^"]*)\"""")
 
 
-def problems(text: str) -> list[str]:
+def problems(text: str, functions: frozenset = FUNCTIONS, predefined: frozenset = PREDEFINED) -> list[str]:
+    """What makes Go's text/template refuse `text` (Prometheus's functions and variables unless told)."""
     if "{{" not in text:
         return []
     text = _COMMENT.sub("", text)
     out: list[str] = []
     stack: list[str] = []
-    defined = set(PREDEFINED)
+    defined = set(predefined)
     pos = 0
     for m in _ACTION.finditer(text):
         if "{{" in text[pos:m.start()]:
@@ -55,7 +65,7 @@ def problems(text: str) -> list[str]:
         tokens = _tokens(body, out)
         if tokens is None:
             continue
-        _action(tokens, stack, defined, out)
+        _action(tokens, stack, defined, out, functions)
     if "{{" in text[pos:]:
         out.append("unclosed action: a `{{` has no matching `}}`")
     elif stack:
@@ -78,7 +88,7 @@ def _tokens(body: str, out: list[str]):
     return tokens
 
 
-def _action(tokens, stack: list[str], defined: set, out: list[str]) -> None:
+def _action(tokens, stack: list[str], defined: set, out: list[str], functions: frozenset) -> None:
     if not tokens:
         out.append("missing value for command: empty action `{{ }}`")
         return
@@ -110,7 +120,7 @@ def _action(tokens, stack: list[str], defined: set, out: list[str]) -> None:
                 defined.add(name)
             elif name not in defined:
                 out.append(f"undefined variable `{name}`")
-        elif kind == "ident" and name not in _KEYWORDS and name not in FUNCTIONS:
+        elif kind == "ident" and name not in _KEYWORDS and name not in functions:
             out.append(f"function `{name}` not defined")
         elif text == "(":
             depth += 1

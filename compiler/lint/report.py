@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .finding import ERROR, WARNING, Finding
+from .finding import ERROR, NOTE, WARNING, Finding
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -20,7 +20,9 @@ def render(findings: list[Finding], fmt: str, rules=()) -> str:
 def summary(findings: list[Finding]) -> str:
     errors = sum(1 for f in findings if f.severity == ERROR)
     warnings = sum(1 for f in findings if f.severity == WARNING)
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    notes = sum(1 for f in findings if f.severity == NOTE)
+    text = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return text + (f", {notes} note{'s' * (notes != 1)}" if notes else "")
 
 
 def sarif(findings: list[Finding], rules=()) -> dict:
@@ -42,7 +44,7 @@ def sarif(findings: list[Finding], rules=()) -> dict:
         results.append({
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
-            "level": "error" if f.severity == ERROR else "warning",
+            "level": f.severity if f.severity in (ERROR, WARNING, NOTE) else "warning",
             "message": {"text": f"{' › '.join(f.location.path)}: {f.message}" if f.location.path else f.message},
             "locations": [location],
         })

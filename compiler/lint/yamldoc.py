@@ -68,10 +68,22 @@ def _plain(value: str):
     return _BOOL.get(value, value)
 
 
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
 def _resolve(value: str):
+    """A plain scalar as PyYAML's SafeLoader reads it (0x10, 1:30, dates), by its own resolver.
+
+    Never by loading the text again: a plain scalar may hold YAML syntax, e.g. the
+    commas of `100 * (count(up) BY (job, service)) > 10`.
+    """
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return value
     try:
-        return yaml.load("!!null ''" if not value else f"[{value}]", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))[0]
-    except (yaml.YAMLError, IndexError, TypeError):
+        return _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, value))
+    except (yaml.YAMLError, ValueError, TypeError):
         return value
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .. import pipeline, promql
+from .. import pipeline, promql, selection
 from . import scenarios, simulate, vanish
 from ..model import AlertRule, RecordingRule, ref_ids
 
@@ -253,10 +253,11 @@ def check_dashboards(project, url: str, end: float, range_s: int, step: int, scr
     Targets reading recorded series (the SLO dashboard) run up to now instead: those
     series exist only from the server's own evaluations (see check_rules).
     """
-    values = grafana_values(range_s, step, scrape_s)
     at = query_time(project, url, end)
     checks = []
     for dash in project.dashboards:
+        # The dashboard as it opens: its filters on their defaults.
+        values = {**grafana_values(range_s, step, scrape_s), **selection.from_model(dash)}
         for panel in dash.panels:
             for ref, target in zip(ref_ids(panel.targets), panel.targets):
                 check = Check(dash.uid, panel.title, ref)

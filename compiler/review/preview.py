@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from .. import promql, selection  # noqa: E402
 from . import pretty  # noqa: E402
 from .data import RANGE_SECONDS, DataSource, Series  # noqa: E402
 
@@ -85,6 +86,8 @@ def render(dash: dict, path: str, source: DataSource | None = None) -> list[Rect
                 fontweight="bold", va="center")
     canvas.text(width - MARGIN, HEADER / 2, f"{dash.get('uid', '')} · {mode}", color=MUTED, fontsize=9,
                 va="center", ha="right")
+    if source is not None:
+        source = _as_opened(source, selection.from_json(dash))
     rects = []
     for panel in _visible(dash):
         r = rect(panel)
@@ -98,6 +101,13 @@ def render(dash: dict, path: str, source: DataSource | None = None) -> list[Rect
     fig.savefig(path, dpi=DPI, facecolor=PAGE, metadata={"Software": None})
     plt.close(fig)
     return rects
+
+
+def _as_opened(source: DataSource, values: dict[str, str]) -> DataSource:
+    """`source` asked what Grafana asks as the dashboard opens: its filters on their defaults."""
+    def fetch(target: dict):
+        return source({**target, "expr": promql.expand(target.get("expr", ""), values)})
+    return fetch
 
 
 def _row(canvas, panel: dict, r: Rect) -> None:
@@ -155,7 +165,9 @@ def _placeholder(canvas, panel: dict, body, note: str) -> None:
     if len(shown) > max_lines:
         shown = shown[: max_lines - 1] + ["…"]
     for i, text in enumerate(shown):
-        canvas.text(body[0], body[1] + 6 + i * 13, text, color=MUTED, fontsize=7.5, family="monospace", va="center")
+        # parse_math=False: two `$var`s on a line would otherwise be read as TeX.
+        canvas.text(body[0], body[1] + 6 + i * 13, text, color=MUTED, fontsize=7.5, family="monospace", va="center",
+                    parse_math=False)
 
 
 def _axes(fig, body, image):

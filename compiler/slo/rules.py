@@ -117,8 +117,7 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
     base = cv.BASE_WINDOW
 
     def record(name: str, expr: str, **extra: str) -> RecordingRule:
-        ignore = {"rule/record-name": "Sloth's name, which its dashboards query"} if name == cv.SLO_INFO else {}
-        return RecordingRule(name, expr, labels={**labels, **extra}, lint_ignore=ignore, src=slo.src)
+        return RecordingRule(name, expr, labels={**labels, **extra}, src=slo.src)
 
     rules = [
         record(cv.BAD_EVENTS, error_query(slo.sli, base)),

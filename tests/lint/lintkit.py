@@ -72,7 +72,8 @@ def lint_text(project, tmp_path):
     def run(text: str, rule, name="rules.yaml"):
         path = tmp_path / name
         path.write_text(text)
-        return [f for f in external.lint_files(project, [str(path)], rules=(rule,)) if f.rule == rule.ID]
+        return [f for f in external.lint_files(project, [str(path)], rules=(rule,))
+                if f.rule == rule.ID and f.severity != "note"]
     return run
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -17,8 +18,10 @@ from compiler import lint, promql
 from compiler.lint import external
 from compiler.lint.rules import promql_syntax
 from compiler.queries import Query
-from conftest import SHARED
+from conftest import ROOT, SHARED
 from lintkit import project  # noqa: F401
+
+pytestmark = pytest.mark.slow  # every file of the real-world corpus
 
 CORPUS = os.path.join(SHARED, "corpus")
 EXPRS = os.path.join(CORPUS, "promql-exprs.txt")
@@ -72,10 +75,65 @@ def test_version_table_agrees_with_promtool(promtool, tmp_path):
     assert unknown == set(newer)
 
 
-def test_the_corpus_never_crashes_the_linter(project):
+# --- the whole corpus through `build.py lint`, as a user runs it ----------------------------
+
+COUNTS = os.path.join(os.path.dirname(__file__), "snapshots", "corpus-counts.txt")
+_FINDING = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?:(?P<path>.*?): )?(?P<severity>error|warning|note) \[(?P<rule>[^\]]+)\] ")
+
+
+@pytest.fixture(scope="module")
+def corpus_run():
     if not os.path.isdir(CORPUS):
         pytest.skip(f"{CORPUS} not found: the corpus lives in the shared folder next to the repository")
-    findings = external.lint_files(project, [CORPUS])
-    files = {f.location.file for f in findings}
-    assert len(files) >= 13  # three rule files and ten dashboards, each with something to say
-    assert not [f for f in findings if f.rule.startswith("input/")]
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "build.py"), "lint", CORPUS],
+                            capture_output=True, text=True, cwd=ROOT)
+    return result
+
+
+def _counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        m = _FINDING.match(line)
+        assert m, f"not a finding: {line}"
+        key = f"{m['severity']} {m['rule']}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_the_corpus_never_crashes_the_linter(corpus_run):
+    assert corpus_run.returncode in (0, 1), corpus_run.stderr
+    assert "Traceback" not in corpus_run.stdout + corpus_run.stderr
+    assert "internal error" not in corpus_run.stderr
+    assert "input/" not in corpus_run.stdout
+
+
+def test_per_rule_counts_on_the_corpus_match_the_snapshot(corpus_run, update_goldens):
+    """A change in what the linter finds on real-world files is a reviewed change of this snapshot."""
+    counts = _counts(corpus_run.stdout)
+    text = "".join(f"{n:6d} {key}\n" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    if update_goldens:
+        with open(COUNTS, "w") as fh:
+            fh.write(text)
+    with open(COUNTS) as fh:
+        assert text == fh.read(), "run pytest --update-goldens and review the diff"
+
+
+def test_syntax_through_build_py_lint_agrees_with_promtool(promtool, corpus_run, tmp_path):
+    """promql/syntax on exactly the corpus rules promtool refuses: rules read as `build.py lint` reads them."""
+    from compiler.lint import yamldoc
+
+    rules = []  # (file, line, expr)
+    for name in sorted(os.listdir(CORPUS)):
+        if name.endswith(".yaml"):
+            path = os.path.join(CORPUS, name)
+            with open(path) as fh:
+                (doc,) = yamldoc.load_all(fh.read())
+            rules += [(path, r.line, r["expr"]) for g in doc["groups"] for r in g["rules"]]
+    rejected = {rules[i][:2] for i in promtool_rejects(promtool, [str(r[2]) for r in rules], tmp_path)}
+    ours = set()
+    for line in corpus_run.stdout.splitlines():
+        m = _FINDING.match(line)
+        if m["rule"] == "promql/syntax":
+            ours.add((m["file"], int(m["line"])))
+    assert rejected, "promtool refuses the VictoriaMetrics rules of the corpus"
+    assert ours == rejected

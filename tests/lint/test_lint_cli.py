@@ -110,7 +110,7 @@ def test_a_file_wide_ignore_is_judged_once_across_both_processes(tmp_path, monke
     lines = ["# lint: ignore promql/unknown-metric legacy metric, being renamed", "groups:"]
     for g in range(20):
         lines += [f"- name: g{g}", "  rules:"]
-        metric = "legacy_requests_total" if used and g == 0 else "codeverify_http_requests_total"
+        metric = "codeverify_legacy_requests_total" if used and g == 0 else "codeverify_http_requests_total"
         lines += [f"  - record: job:x{g}:rate5m", f"    expr: sum by (job) (rate({metric}[5m]))"]
     path = tmp_path / "rules.yaml"
     path.write_text("\n".join(lines) + "\n")
@@ -130,7 +130,7 @@ def test_targets_without_refid_are_named_as_grafana_names_them(tmp_path):
     from compiler.load import load
 
     targets = [{"expr": "sum(rate(codeverify_http_requests_total[5m]))"} for _ in range(27)]
-    targets.append({"expr": "rate(no_such_metric_total[5m])"})
+    targets.append({"expr": "rate(codeverify_no_such_metric_total[5m])"})
     targets[1]["refId"] = "AA"  # taken: the 28th target, with none, gets the next free name
     path = tmp_path / "dash.json"
     path.write_text(json.dumps({"uid": "x", "title": "x", "panels": [{"type": "timeseries", "title": "p", "targets": targets}]}))

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compiler.lint import external
 from lintkit import alert, dashboard, panel, project, rule_file  # noqa: F401
+
+pytestmark = pytest.mark.slow  # hundreds of generated or real-world documents
 
 SEEDS = [
     'sum by (namespace) (rate(codeverify_http_requests_total{app="codeverify-api", status=~"5.."}[5m]))',

@@ -42,13 +42,13 @@ def test_legend(lint_panel_expr, legend, ok):
 def test_a_long_or_chain_is_analysed_once_per_node(project, monkeypatch):
     """Each level of `a or b or ...` asks about the chain below it: without the cache, cubic work."""
     from compiler import lint
-    from compiler.lint import analysis
+    from compiler import labels
     from compiler.queries import RECORD, Query
 
     calls = []
-    binary = analysis._binary_labels
-    monkeypatch.setattr(analysis, "_binary_labels", lambda node, catalog: calls.append(1) or binary(node, catalog))
-    analysis.clear()
+    binary = labels._binary
+    monkeypatch.setattr(labels, "_binary", lambda node, known: calls.append(1) or binary(node, known))
+    labels.clear()
     n = 100
     expr = " or ".join(f'sum by (namespace) (rate(codeverify_http_requests_total{{status="{500 + i}"}}[5m]))'
                        for i in range(n))

@@ -46,7 +46,7 @@ def external_subjects(project, paths):
         reader = external._File(path)
         reader.read()
         subjects.extend(reader.subjects)
-        catalog.add_recorded(reader.recorded)
+        catalog.add_recorded(name for name, _, _ in reader.recorded)
     return subjects, lint.Context(project, catalog, project.config)
 
 
@@ -78,6 +78,7 @@ def test_reuse_changes_nothing_on_the_lint_fixtures(project):
     assert with_memo and with_memo == without
 
 
+@pytest.mark.slow
 def test_reuse_changes_nothing_on_the_corpus(project):
     if not os.path.isdir(CORPUS):
         pytest.skip(f"{CORPUS} not found: the corpus lives in the shared folder next to the repository")

@@ -28,6 +28,7 @@ def test_lines_anchors_and_documents():
     assert docs[0].line == 1 and docs[0]["c"][0].line == 4
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
                               st.floats(allow_nan=False)),

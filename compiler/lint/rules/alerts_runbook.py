@@ -1,6 +1,7 @@
 """alerts/runbook: an alert without a runbook.
 
-What it checks: every alert has a `runbook_url` annotation. For the project's own
+What it checks: every alert has a `runbook_url` annotation (the name is
+`config.LINT_RUNBOOK_ANNOTATION`). For the project's own
 alerts, the runbook file `runbooks/<slug>.md` must also exist, where the slug is
 `compiler.emit.rules.runbook_slug(rule)` (the rule's `runbook`, else its name in
 kebab case). That file check is skipped while the project has no `runbooks/`
@@ -21,9 +22,10 @@ def check(rule, ctx):
     if rule.kind != "alert":
         return
     annotations = rule.data.get("annotations")
-    url = annotations.get("runbook_url") if isinstance(annotations, dict) else None
+    key = getattr(ctx.config, "LINT_RUNBOOK_ANNOTATION", "runbook_url")
+    url = annotations.get(key) if isinstance(annotations, dict) else None
     if not isinstance(url, str) or not url.strip():
-        yield f"alert `{rule.name}` has no `runbook_url` annotation"
+        yield f"alert `{rule.name}` has no `{key}` annotation"
         return
     if rule.model is None or ctx.project is None:
         return

@@ -27,7 +27,7 @@ def check(rule, ctx):
             texts.extend((f"{field[:-1]} `{k}`", v) for k, v in values.items() if isinstance(v, str))
     have = None
     if rule.query is not None and rule.query.ast is not None:
-        have = a.labels(rule.query.ast, ctx.catalog)
+        have = a.labels(rule.query.ast, ctx.known).may
     for where, text in texts:
         if "{{" not in text:
             continue

@@ -27,14 +27,14 @@ _PASS = frozenset({"label_replace", "label_join", "clamp_min", "clamp_max", "cla
 def check(query, ctx):
     for node in query.nodes:
         if isinstance(node, pp.Call) and node.func.name == "histogram_quantile" and len(node.args) == 2:
-            yield from _buckets(node.args[1], ctx.catalog, rated=False, dropped=None)
+            yield from _buckets(node.args[1], ctx.known, rated=False, dropped=None)
 
 
 def _buckets(node, catalog, rated, dropped):
     node = a.strip(node)
     if isinstance(node, pp.AggregateExpr):
         mod, name = node.modifier, a.op(node)
-        if name not in a.KEEP_LABELS and dropped is None:
+        if name not in a.KEEP_LABELS and dropped is None and not _keeps(mod, "vmrange"):
             if mod is None:
                 dropped = f"`{name}(...)` without `by (le)`"
             elif mod.type == a.By and "le" not in mod.labels:
@@ -49,7 +49,7 @@ def _buckets(node, catalog, rated, dropped):
         elif fn in _PASS and node.args:
             yield from _buckets(node.args[0], catalog, rated, dropped)
     elif isinstance(node, pp.BinaryExpr):
-        for side in (node.lhs, node.rhs):
+        for side in _bucket_sides(node):
             if not a.is_scalar(side):
                 yield from _buckets(side, catalog, rated, dropped)
     elif isinstance(node, (pp.MatrixSelector, pp.SubqueryExpr)):
@@ -58,7 +58,7 @@ def _buckets(node, catalog, rated, dropped):
     elif isinstance(node, pp.VectorSelector):
         name = promql.metric_name(node)
         s = a.series(node, catalog)
-        if dropped:
+        if dropped and _classic(node, name, s, catalog):
             yield f"histogram_quantile() over {dropped}, which drops the `le` label it needs: keep `le` in the `by` clause"
         if s is None or s.metric is None:
             return
@@ -69,3 +69,30 @@ def _buckets(node, catalog, rated, dropped):
         elif not rated:
             yield (f"histogram_quantile() over raw `{name}`: rate the buckets first, "
                    f"e.g. `sum by (le) (rate({name}[5m]))`")
+
+
+def _bucket_sides(node):
+    """The operands of a binary operation that can carry the buckets into the result."""
+    name, mod = a.op(node), node.modifier
+    if mod is not None and mod.card == a.ManyToOne:
+        return (node.lhs,)  # the right side only lends labels (`* on(pod) group_left(node) kube_pod_info`)
+    if mod is not None and mod.card == a.OneToMany:
+        return (node.rhs,)
+    if name in ("and", "unless"):
+        return (node.lhs,)
+    return (node.lhs, node.rhs)
+
+
+def _keeps(mod, label: str) -> bool:
+    if mod is None:
+        return False
+    return (label in mod.labels) if mod.type == a.By else (label not in mod.labels)
+
+
+def _classic(sel, name, series, known) -> bool:
+    """Whether a selector reads classic buckets (`_bucket` with `le`), so dropping `le` is a mistake."""
+    if series is not None and series.metric is not None:
+        return series.suffix == "_bucket"
+    if name is not None and name.endswith("_bucket"):
+        return True
+    return a.labels(sel, known).may is not None and "le" in a.labels(sel, known).may

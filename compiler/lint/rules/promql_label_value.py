@@ -23,7 +23,7 @@ def check(query, ctx):
     for sel in query.nodes:
         if not isinstance(sel, pp.VectorSelector):
             continue
-        s = a.series(sel, ctx.catalog)
+        s = a.series(sel, ctx.known)
         if s is None or s.metric is None:
             continue
         for m in sel.matchers.matchers:

@@ -23,7 +23,7 @@ def check(query, ctx):
         if not isinstance(node, pp.Call) or node.func.name not in a.COUNTER_FUNCS or not node.args:
             continue
         sel = a.selector_of(node.args[0])
-        s = a.series(sel, ctx.catalog) if sel is not None else None
+        s = a.series(sel, ctx.known) if sel is not None else None
         if s is None or s.metric is None:
             continue
         fn, name = node.func.name, promql.metric_name(sel)

@@ -1,0 +1,54 @@
+"""dashboard/ignored-filter: every query of a dashboard uses each of its filter variables."""
+import pytest
+
+from compiler.lint.rules import dashboard_ignored_filter as rule
+from lintkit import dashboard, lint_dashboard, lint_text, panel, project  # noqa: F401
+
+FILTERS = ("datasource", "cluster", "namespace")
+REQUESTS = "codeverify_http_requests_total"
+
+
+@pytest.mark.parametrize("expr, variables, ignored", [
+    pytest.param(f'sum(rate({REQUESTS}{{cluster=~"$cluster", namespace=~"$namespace"}}[5m]))', FILTERS, [],
+                 id="both filters"),
+    pytest.param(f'sum(rate({REQUESTS}{{cluster="$cluster", namespace="${{namespace}}"}}[5m]))', FILTERS, [],
+                 id="equality and the braced form"),
+    pytest.param(f'sum(rate({REQUESTS}{{job=~"($namespace)/api", cluster=~"$cluster"}}[5m]))', FILTERS, [],
+                 id="a label built from the variable, as the Grafana mixins do"),
+    pytest.param(f'sum(rate({REQUESTS}[5m]))', ("datasource",), [], id="a dashboard without filters"),
+    pytest.param(f'sum(rate({REQUESTS}{{namespace=~"$namespace"}}[5m]))', FILTERS, ["cluster"],
+                 id="one filter missing"),
+    pytest.param(f'sum(rate({REQUESTS}{{cluster=~"$cluster", namespace=~"$namespace", status=~"5.."}}[5m]))\n/\n'
+                 f'sum(rate({REQUESTS}{{cluster=~"$cluster"}}[5m]))', FILTERS, ["namespace"],
+                 id="one side of a ratio unfiltered"),
+    pytest.param(f'sum(rate({REQUESTS}{{cluster!~"$cluster", namespace=~"$namespace"}}[5m]))', FILTERS, ["cluster"],
+                 id="a negative matcher does not filter"),
+    pytest.param('sum(pg_settings_max_connections)', FILTERS, ["cluster", "namespace"], id="an exporter series"),
+    pytest.param('sum(slo:sli_error:ratio_rate5m{cluster=~"$cluster"})', FILTERS, [],
+                 id="a recorded series may have aggregated the label away"),
+    pytest.param('sum(rate(unknown_metric_total[5m]))', FILTERS, ["cluster", "namespace"],
+                 id="an unknown series may have the label"),
+])
+def test_ignored_filter(lint_dashboard, expr, variables, ignored):
+    messages = lint_dashboard(dashboard(panel(expr), variables=variables), rule)
+    assert sorted(m.split("`$")[1].split("`")[0] for m in messages) == ignored, messages
+
+
+def test_a_series_without_the_label_is_exempt(lint_dashboard):
+    # kube_node_status_* have no `app`: a dashboard filtering on app cannot filter them.
+    d = dashboard(panel('sum(kube_pod_container_resource_limits{namespace="x"})'), variables=("datasource",))
+    d["templating"]["list"].append({"name": "app", "type": "query", "query": "label_values(up, app)"})
+    assert lint_dashboard(d, rule) == []
+
+
+def test_the_finding_names_the_target_line(project):
+    from compiler import lint
+    from compiler.model import Dashboard, Panel, Row, Target
+    import dashboards.common as c
+
+    dash = Dashboard("x", "X", "d.", (Row("r", (Panel("stat", "P", "d.", (
+        Target(f"sum(up{c.selector(c.API)})"), Target("sum(up)"),
+    ), unit="short"),)),), variables=(c.PROMETHEUS_VARIABLE, *c.FILTER_VARIABLES))
+    subjects = list(lint._dashboard_subjects(project, dash))
+    findings = lint.run(project, subjects, rules=(rule,))
+    assert [(f.location.path[-1], f.location.line) for f in findings] == [("target B", dash.rows[0].panels[0].targets[1].src.line)] * 2
