@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool.
-DEB_PACKAGES := prometheus prometheus-alertmanager
+# Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool;
+# prometheus-blackbox-exporter the prober the health-probe test runs (tests/test_probe_e2e.py).
+DEB_PACKAGES := prometheus prometheus-alertmanager prometheus-blackbox-exporter
 
 .PHONY: build test test-fast check verify tools clean
 
@@ -33,7 +34,7 @@ $(STAMP): pyproject.toml requirements.lock
 # Installs the Prometheus tools when one is missing and we may (root); otherwise
 # the tests that need them say which package to install.
 tools:
-	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager prometheus-blackbox-exporter; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing from Debian ($(DEB_PACKAGES))"; \

@@ -160,3 +160,18 @@ VANISH_PAGE_DEADLINE = "5m"
 # An SLO's SLI-absent alert (compiler/slo/rules.py) fires when the series its SLI counts
 # have not existed for this long: rides over a rolling update, well inside VANISH_DEADLINE.
 SLO_ABSENT_FOR = "10m"
+
+# Health endpoints probed from outside (out/probe-*.yaml, alerts/probes.py): a Probe
+# (monitoring.coreos.com/v1) per CodeVerify Service and endpoint, through the blackbox
+# exporter of the prometheus-community/prometheus-blackbox-exporter chart, installed as
+# release `prometheus-blackbox-exporter` in the monitoring namespace (its Service, port 9115).
+# The chart's default config has module `http_2xx` (prober http, 2xx is success).
+BLACKBOX_EXPORTER_URL = f"prometheus-blackbox-exporter.{NAMESPACE}.svc:9115"
+BLACKBOX_MODULE = "http_2xx"
+# The Probes' `jobName`: the `job` label of every probe series.
+PROBE_JOB = "codeverify-health"
+PROBE_INTERVAL = "30s"
+# The guide's health endpoints (Health Checks), on the container port every Service maps.
+HEALTH_ENDPOINTS = {"live": "/health/live", "ready": "/health/ready"}
+PROBED_SERVICES = (API_APP, WORKER_APP)
+APP_PORT = 8000

@@ -238,6 +238,9 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         files[f"prometheusrule-{name}.yaml"] = to_yaml(rule, sources)
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
+    if hasattr(config, "PROBE_JOB"):  # a project that probes its health endpoints (config.py)
+        for name, obj in kube.probes(config).items():
+            files[f"probe-{name}.yaml"] = to_yaml(obj, "config.py")
     # The application's metric definitions, from the same catalog (compiler/contract/codegen.py).
     for rel, data in codegen.render(project).items():
         files[rel] = data

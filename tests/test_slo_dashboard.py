@@ -56,3 +56,15 @@ def test_panels_point_at_their_slo_module():
         assert all(p.src == slo.src for p in row.panels)
     assert PROJECT.locate(DASHBOARD).file == "slo/__init__.py"
     assert cv.selector(PROJECT.slos[0]) in DASHBOARD.rows[0].panels[1].targets[0].expr
+
+
+def test_the_stats_show_no_data_as_a_state():
+    """Without events the SLI is NaN or absent: the stats say so instead of going blank."""
+    data = dashboard_json(DASHBOARD)
+    stats = [p for p in data["panels"] if p.get("type") == "stat"]
+    assert len(stats) == 2 * len(PROJECT.slos)
+    for panel in stats:
+        defaults = panel["fieldConfig"]["defaults"]
+        assert defaults["noValue"] == slo_dashboard.NO_DATA
+        (special,) = [m for m in defaults["mappings"] if m["type"] == "special"]
+        assert special["options"]["match"] == "null+nan" and special["options"]["result"]["text"] == slo_dashboard.NO_DATA

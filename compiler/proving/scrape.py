@@ -110,6 +110,22 @@ def exporter(config, name: str, port: int) -> dict[str, str]:
     }
 
 
+def probe(config, service: str, health: str) -> dict[str, str]:
+    """Labels of the series of the Probe of `service`'s health endpoint `health` (config.HEALTH_ENDPOINTS)."""
+    return {
+        "health": health,
+        "instance": probe_url(config, service, health),
+        "job": config.PROBE_JOB,
+        "namespace": config.APP_NAMESPACE,
+        "service": service,
+    }
+
+
+def probe_url(config, service: str, health: str) -> str:
+    """The URL the blackbox exporter asks: the Service's DNS name, the app port, the endpoint."""
+    return f"http://{service}.{config.APP_NAMESPACE}.svc:{config.APP_PORT}{config.HEALTH_ENDPOINTS[health]}"
+
+
 def selector(name: str, labels: dict[str, str], sep: str = ", ") -> str:
     """`name{a="1", b="2"}` with sorted labels: a scenario's series key (OpenMetrics wants `sep=","`)."""
     body = sep.join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))

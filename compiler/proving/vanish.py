@@ -87,7 +87,7 @@ def sources(config) -> tuple[Source, ...]:
         Source("the worker pods", "app", config.WORKER_APP),
         Source("the queue exporter (Redis)", "job", scrape.exporter(config, "redis", 0)["job"]),
         Source("the database exporter (PostgreSQL)", "job", scrape.exporter(config, "postgresql", 0)["job"]),
-    )
+    ) + ((Source("the blackbox exporter", "job", config.PROBE_JOB),) if hasattr(config, "PROBE_JOB") else ())
 
 
 @dataclass(frozen=True)

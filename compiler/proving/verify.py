@@ -67,16 +67,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_prometheus(prometheus: str, data_dir: str, rule_files: list[str] = (), evaluation_interval: str = "1s"):
+def running_prometheus(prometheus: str, data_dir: str, rule_files: list[str] = (), evaluation_interval: str = "1s",
+                       scrape_configs: list[dict] = ()):
     """Start `prometheus` on 127.0.0.1:<free port> over `data_dir`; yield its base URL; stop it by pid.
 
-    No scrape jobs: the data is what was backfilled. A short evaluation interval
-    lets recording rules produce series within seconds.
+    No scrape jobs unless `scrape_configs` are given: the data is what was backfilled. A
+    short evaluation interval lets recording rules produce series within seconds.
     """
     config_path = os.path.join(data_dir, "prometheus.yml")
+    os.makedirs(data_dir, exist_ok=True)
+    settings = {"global": {"evaluation_interval": evaluation_interval},
+                "rule_files": [os.path.abspath(f) for f in rule_files]}
+    if scrape_configs:
+        settings["scrape_configs"] = list(scrape_configs)
     with open(config_path, "w") as fh:
-        yaml.safe_dump({"global": {"evaluation_interval": evaluation_interval},
-                        "rule_files": [os.path.abspath(f) for f in rule_files]}, fh)
+        yaml.safe_dump(settings, fh)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(os.path.join(data_dir, "prometheus.log"), "w")

@@ -51,6 +51,17 @@ def _target(slo: SLO, expr: str, legend: str) -> Target:
     return Target(expr, legend=legend, src=slo.src)
 
 
+# No events means no SLI: the recorded ratios are NaN (0/0) or have no series. A stat
+# would show a blank or a misleading number; it shows the state instead, in the colour
+# of a warning, as the SLO's SLI-absent alert does.
+NO_DATA = "No data: SLI absent"
+_NO_DATA_OPTIONS = {"fieldConfig": {"defaults": {
+    "noValue": NO_DATA,
+    "mappings": [{"type": "special", "options": {
+        "match": "null+nan", "result": {"index": 0, "text": NO_DATA, "color": "orange"}}}],
+}}}
+
+
 def _sli_panel(slo: SLO) -> Panel:
     span = period(slo)
     return Panel(
@@ -60,6 +71,7 @@ def _sli_panel(slo: SLO) -> Panel:
         (_target(slo, f"1 - {cv.sli_error(span)}{cv.selector(slo)}", "SLI"),),
         unit=_PERCENT_UNIT, width=4, decimals=3 if slo.objective > 0.99 else 2,
         thresholds=(Threshold(None, "red"), Threshold(slo.objective, "green")),
+        options=_NO_DATA_OPTIONS,
         src=slo.src,
     )
 
@@ -72,6 +84,7 @@ def _budget_left_panel(slo: SLO) -> Panel:
         (_target(slo, f"{cv.PERIOD_BUDGET_REMAINING}{cv.selector(slo)}", "budget left"),),
         unit=_PERCENT_UNIT, width=4, decimals=1,
         thresholds=(Threshold(None, "red"), Threshold(0, "orange"), Threshold(0.25, "green")),
+        options=_NO_DATA_OPTIONS,
         src=slo.src,
     )
 
