@@ -7,6 +7,9 @@ from compiler.proving import scrape
 
 _PROBES = f'probe_success{{{config.APP_NAMESPACE_SELECTOR}, job="{config.PROBE_JOB}"}}'
 _EXPECTED = len(config.PROBED_SERVICES) * len(config.HEALTH_ENDPOINTS)
+# The scenarios' subjects: the API's last endpoint (readiness) fails; the workers' first one goes missing.
+_API, _FAILING = config.API_APP, list(config.HEALTH_ENDPOINTS)[-1]
+_WORKER, _MISSING = config.WORKER_APP, list(config.HEALTH_ENDPOINTS)[0]
 
 
 def _probe(service: str, health: str) -> str:
@@ -37,14 +40,14 @@ HEALTH_CHECK_FAILING = AlertRule(
     scenarios=(
         Scenario(
             "fires when the API's readiness has failed for 3 minutes",
-            {**_all("1x15"), _probe(config.API_APP, "ready"): "1x4 0x10"},
+            {**_all("1x15"), _probe(_API, _FAILING): "1x4 0x10"},
             at="10m",
-            fires=({"namespace": config.APP_NAMESPACE, "service": config.API_APP, "health": "ready"},),
+            fires=({"namespace": config.APP_NAMESPACE, "service": _API, "health": _FAILING},),
             value=0,
         ),
         Scenario(
             "stays quiet when one probe failed once",
-            {**_all("1x15"), _probe(config.API_APP, "ready"): "1x4 0x1 1x10"},
+            {**_all("1x15"), _probe(_API, _FAILING): "1x4 0x1 1x10"},
             at="10m",
         ),
     ),
@@ -79,7 +82,7 @@ HEALTH_PROBE_MISSING = AlertRule(
         ),
         Scenario(
             "fires when one probe is missing",
-            {k: v for k, v in _all("1x15").items() if k != _probe(config.WORKER_APP, "live")},
+            {k: v for k, v in _all("1x15").items() if k != _probe(_WORKER, _MISSING)},
             at="11m",
             fires=({"namespace": config.APP_NAMESPACE},),
             value=_EXPECTED - 1,

@@ -300,6 +300,12 @@ def check_file_names(project: Project) -> None:
         check(dash.uid, where, "uid", "uid")
     for group in project.all_groups():
         check(group.name, str(project.locate(group, f"group {group.name[:60]!r}")), "name")
+    if hasattr(config, "PROBE_JOB"):  # each Probe is an object and a file: out/probe-<service>-<endpoint>.yaml
+        for service in config.PROBED_SERVICES:
+            for health in config.HEALTH_ENDPOINTS:
+                name = f"{service}-{health}"
+                check(name, "config.py: PROBED_SERVICES x HEALTH_ENDPOINTS", "Probe", "object")
+                check(f"probe-{name}.yaml", "config.py: PROBED_SERVICES x HEALTH_ENDPOINTS", "Probe", "file")
 
 
 def _render_error(project: Project, dash, exc: Exception) -> LoadError:

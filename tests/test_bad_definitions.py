@@ -105,6 +105,12 @@ CASES = [
      "dashboards/overview.py:{Target(}: ValueError: Target: `datasource` must be PROMETHEUS or LOKI, not 'influxdb'"),
     # Settings: missing or mistyped, at config.py.
     ("config.py", 'RULES_NAME = "codeverify-alerts"', "", 2, "error: config.py: must define RULES_NAME"),
+    # Issue 15's settings: the vanish deadline is a duration; the probes' settings come together.
+    ("config.py", 'VANISH_DEADLINE = "15m"', 'VANISH_DEADLINE = "15 minutes"', 2,
+     "error: config.py: VANISH_DEADLINE '15 minutes' is not a positive Prometheus duration"),
+    ("config.py", 'HEALTH_ENDPOINTS = {"live": "/health/live", "ready": "/health/ready"}',
+     'HEALTH_ENDPOINTS = {"Live Check": "/health/live"}', 2,
+     "error: config.py: PROBED_SERVICES x HEALTH_ENDPOINTS: Probe 'codeverify-api-Live Check' cannot name a Kubernetes object"),
     ("config.py", 'COMMON_LABELS = {"app": "codeverify"}', "COMMON_LABELS = None", 2,
      "error: config.py: `COMMON_LABELS` must be a mapping of str to str, not None"),
     ("config.py", 'PROMETHEUS_VERSION = "2.42.0"', "PROMETHEUS_VERSION = 2.42", 2,
