@@ -5,9 +5,9 @@ has no value without requests, so HighErrorRate is silent exactly when every API
 is gone; `codeverify_queue_length > 100` is silent when nothing exports the queue
 length. For every alert this module derives the scenarios "its input series vanish":
 all of them at once, and each source separately (API pods, worker pods, the queue
-and database exporters) when the alert reads from it. Each must make the alert itself,
-or one of the alerts it declares in `covered_by=`, fire within a stated time of the
-last scrape (`config.VANISH_DEADLINE`; losing every API pod must page within
+and database exporters, the blackbox exporter) when the alert reads from it. Each
+must make the alert itself, or one of the alerts it declares in `covered_by=`, fire
+within a stated time of the last scrape (`config.VANISH_DEADLINE`; losing every API pod must page within
 `config.VANISH_PAGE_DEADLINE`).
 
 The input series come from the synthetic CodeVerify (compiler/proving/simulate.py), at
