@@ -284,11 +284,15 @@ METRICS: tuple[Metric, ...] = (
         "probe_duration_seconds", GAUGE,
         "How long the probe took to complete, in seconds.",
         BLACKBOX_EXPORTER.name, unit="seconds",
+        lint_ignore={"catalog/unused-metric": "read by runbooks/health-check-failing.md's first queries: "
+                     "a slow health endpoint is diagnosis, not a page"},
     ),
     Metric(
         "probe_http_status_code", GAUGE,
         "The HTTP status code of the probe's response; 0 when none arrived.",
         BLACKBOX_EXPORTER.name, unit="",
+        lint_ignore={"catalog/unused-metric": "read by runbooks/health-check-failing.md's first queries: "
+                     "which status a failing probe got"},
     ),
 
     # ---- cAdvisor (Infrastructure "CPU/Memory utilization", guide's memory query) ----
