@@ -157,6 +157,9 @@ def _query_results(query, query_rules, ctx, known: dict | None) -> list:
         if known is not None and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
             known[query.key] = per_rule  # (a result with its own location stays unshared)
     query.drop_tree()  # parents come first: nothing after a query reads its tree
+    from . import analysis
+
+    analysis.clear()  # caches keyed by its nodes would keep the tree alive (issue 20: memory)
     return per_rule
 
 

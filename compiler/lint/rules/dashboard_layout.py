@@ -20,8 +20,9 @@ def check(dash, ctx):
     placed: dict = {}
     for panel in dash.panels:
         width = panel.grid[2] if panel.grid else panel.width
-        if width is None:
-            yield f"panel '{panel.title}' has no width (gridPos.w): give it 1 to {COLUMNS} columns"
+        if width is None:  # a dashboard's JSON without gridPos: Grafana gives the panel its default place
+            yield (f"panel '{panel.title}' has no gridPos: Grafana places it by the schema's defaults "
+                   "(12 columns by 9 at the top left), over whatever is there", "warning")
         elif isinstance(width, bool) or not isinstance(width, (int, float)):
             yield f"panel '{panel.title}' has width {width!r}, not a number of columns (1 to {COLUMNS})"
         elif not 1 <= width <= COLUMNS:
