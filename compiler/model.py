@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import conventions, promql
-from .passthrough import OMIT  # noqa: F401 - definitions import it from here
 from .typecheck import checked
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

@@ -7,12 +7,14 @@
 """
 from __future__ import annotations
 
+import re
+
 
 def migrate(d: dict, notes: list[str]) -> None:
     _migrate_layout(d, notes)
     for panel in _panels(d.get("panels")):
         kind = panel.get("type")
-        if kind in PANEL_MIGRATIONS:
+        if isinstance(kind, str) and kind in PANEL_MIGRATIONS:
             new_kind, handler = PANEL_MIGRATIONS[kind]
             dropped = _change_plugin(panel, new_kind, handler)
             title = panel.get("title", "")
@@ -33,9 +35,11 @@ def _migrate_layout(d: dict, notes: list[str]) -> None:
     if isinstance(d.get("rows"), list):
         rows = d.pop("rows")
         if rows and _rows_to_panels(d, rows):
-            notes.append(f"legacy `rows` ({len(rows)}) converted to row panels and grid positions, as Grafana migrates them")
+            notes.append(f"legacy `rows` ({len(rows)}) converted to row panels and grid positions, "
+                         "as Grafana migrates them")
         elif rows:
-            notes.append(f"legacy `rows` ({len(rows)}) dropped: Grafana reads them only below schemaVersion {GRID_LAYOUT_SCHEMA}")
+            notes.append(f"legacy `rows` ({len(rows)}) dropped: Grafana reads them only below "
+                         f"schemaVersion {GRID_LAYOUT_SCHEMA}")
 
 
 # Grafana's grid: 24 columns of cells 30 px high with an 8 px margin; a legacy
@@ -60,51 +64,45 @@ def _rows_to_panels(d: dict, rows: list) -> bool:
         if not isinstance(row, dict) or row.get("repeatIteration"):
             continue
         row_height = _grid_height(row.get("height") or DEFAULT_ROW_HEIGHT)
-        row_panel = _row_panel(row, y, row_height) if show_rows else None
-        if row_panel is not None:
+        row_panel = None
+        if show_rows:
+            row_panel = {"type": "row", "title": row.get("title", ""), "collapsed": bool(row.get("collapse", False)),
+                         "panels": [], "gridPos": {"x": 0, "y": y, "w": GRID_COLUMNS, "h": row_height}}
+            if row.get("repeat"):
+                row_panel["repeat"] = row["repeat"]
             y += 1
         area = _RowArea(row_height, GRID_COLUMNS, y)
-        collapsed = row_panel is not None and row_panel["collapsed"]
-        placed = list(_place(row.get("panels") or (), area, row_height))
-        y = area.y
-        (row_panel["panels"] if collapsed else panels).extend(placed)
+        for panel in row.get("panels") if isinstance(row.get("panels"), list) else ():
+            if not isinstance(panel, dict):
+                continue
+            span = _number(panel.pop("span", None)) or DEFAULT_PANEL_SPAN
+            if isinstance(panel.get("minSpan"), int) and not isinstance(panel["minSpan"], bool):
+                panel["minSpan"] = min(GRID_COLUMNS, GRID_COLUMNS // 12 * panel["minSpan"])
+            width = min(max(int(span), 1), 12) * GRID_COLUMNS // 12
+            height = _grid_height(panel["height"]) if panel.get("height") else row_height
+            x, rel_y = area.position(height, width)
+            y = area.y
+            panel["gridPos"] = {"x": x, "y": y + rel_y, "w": width, "h": height}
+            area.add(panel["gridPos"])
+            if row_panel is not None and row_panel["collapsed"]:
+                row_panel["panels"].append(panel)
+            else:
+                panels.append(panel)
         if row_panel is not None:
             panels.append(row_panel)
-        if not collapsed:
+        if not (row_panel is not None and row_panel["collapsed"]):
             y += row_height
     return True
 
 
-def _row_panel(row: dict, y: int, height: int) -> dict:
-    panel = {"type": "row", "title": row.get("title", ""), "collapsed": bool(row.get("collapse", False)),
-             "panels": [], "gridPos": {"x": 0, "y": y, "w": GRID_COLUMNS, "h": height}}
-    if row.get("repeat"):
-        panel["repeat"] = row["repeat"]
-    return panel
-
-
-def _place(row_panels, area: "_RowArea", row_height: int):
-    """Each panel of a legacy row with its gridPos, placed as Grafana's RowArea places it."""
-    for panel in row_panels:
-        if not isinstance(panel, dict):
-            continue
-        span = panel.pop("span", None) or DEFAULT_PANEL_SPAN
-        if panel.get("minSpan"):
-            panel["minSpan"] = min(GRID_COLUMNS, GRID_COLUMNS // 12 * panel["minSpan"])
-        width = int(span) * GRID_COLUMNS // 12
-        height = _grid_height(panel["height"]) if panel.get("height") else row_height
-        x, rel_y = area.position(height, width)
-        panel["gridPos"] = {"x": x, "y": area.y + rel_y, "w": width, "h": height}
-        area.add(panel["gridPos"])
-        yield panel
-
-
 def _grid_height(height) -> int:
-    if isinstance(height, str):
-        digits = "".join(ch for ch in height.replace("px", "").strip() if ch.isdigit())
-        height = int(digits) if digits else DEFAULT_ROW_HEIGHT
+    if isinstance(height, str):  # parseInt("250px")
+        digits = re.match(r"\s*(\d+)", height)
+        height = int(digits.group(1)) if digits else DEFAULT_ROW_HEIGHT
+    elif _number(height) is None:
+        height = DEFAULT_ROW_HEIGHT
     height = max(height, MIN_PANEL_HEIGHT)
-    return -(-height // (GRID_CELL_HEIGHT + GRID_CELL_VMARGIN))
+    return int(-(-height // (GRID_CELL_HEIGHT + GRID_CELL_VMARGIN)))
 
 
 class _RowArea:
@@ -167,9 +165,14 @@ REDUCERS = {"avg": "mean", "mean": "mean", "current": "lastNotNull", "last": "la
             "range": "range", "diff": "diff", "delta": "delta", "median": "median"}
 THRESHOLD_COLORS = {"critical": "red", "warning": "orange", "ok": "green"}
 # Old legend keys that are flags of the legend itself, not of a reducer.
-_LEGEND_FLAGS = {"show", "values", "alignAsTable", "rightSide", "sideWidth", "hideEmpty", "hideZero", "sort", "sortDesc"}
+_LEGEND_FLAGS = {"show", "values", "alignAsTable", "rightSide", "sideWidth", "hideEmpty", "hideZero", "sort",
+                 "sortDesc"}
 # Old keys whose default value means "nothing set" (Grafana's migration reads them the same way).
 _IDLE = {"renderer": "flot", "xaxis": None, "timeRegions": [], "spaceLength": 10, "dashLength": 10}
+
+
+def _lookup(table: dict, key, default):
+    return table.get(key, default) if isinstance(key, str) else default
 
 
 def _change_plugin(panel: dict, new_kind: str, handler) -> list[str]:
@@ -222,36 +225,21 @@ def _axis(axis) -> dict:
 def graph_to_timeseries(old: dict) -> tuple[dict, dict]:
     """graphToTimeseriesOptions (public/app/plugins/panel/timeseries/migrations.ts), its common paths."""
     old_fc = old.get("fieldConfig") if isinstance(old.get("fieldConfig"), dict) else {}
+    overrides = list(old_fc.get("overrides") or [])
     yaxes = old.get("yaxes") if isinstance(old.get("yaxes"), list) else []
     y1 = _axis(yaxes[0] if yaxes else None)
     if isinstance(old_fc.get("defaults"), dict):
         y1 = {**old_fc["defaults"], **y1}
-    overrides = list(old_fc.get("overrides") or []) + _graph_overrides(old, yaxes)
-    custom = _graph_style(old, dict(y1.get("custom") or {}))
-    thresholds = _graph_thresholds(old.get("thresholds"))
-    if thresholds:
-        y1["thresholds"], custom["thresholdsStyle"] = thresholds
-    y1["custom"] = custom
-    options = {"legend": _graph_legend(old.get("legend")), "tooltip": _graph_tooltip(old.get("tooltip"))}
-    return {"defaults": y1, "overrides": overrides}, options
-
-
-def _graph_overrides(old: dict, yaxes: list) -> list[dict]:
-    """aliasColors and seriesOverrides as field overrides."""
-    overrides = []
-    for alias, color in (old.get("aliasColors") or {}).items():
+    alias_colors = old.get("aliasColors") if isinstance(old.get("aliasColors"), dict) else {}
+    for alias, color in alias_colors.items():
         if color:
             overrides.append({"matcher": {"id": "byName", "options": alias},
                               "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
-    for override in old.get("seriesOverrides") or ():
+    for override in old.get("seriesOverrides") if isinstance(old.get("seriesOverrides"), list) else ():
         rule = _series_override(override, yaxes)
         if rule:
             overrides.append(rule)
-    return overrides
-
-
-def _graph_style(old: dict, custom: dict) -> dict:
-    """Draw style, points, lines, fill, stacking: the graph's flags as the time series' custom config."""
+    custom = dict(y1.get("custom") or {})
     custom["drawStyle"] = "bars" if old.get("bars") else "line" if old.get("lines", True) else "points"
     if old.get("points"):
         custom["showPoints"] = "always"
@@ -263,10 +251,6 @@ def _graph_style(old: dict, custom: dict) -> dict:
         custom["lineWidth"] = old["linewidth"]
     if old.get("dashes"):
         custom["lineStyle"] = {"fill": "dash", "dash": [old.get("dashLength", 10), old.get("spaceLength", 10)]}
-    return _graph_fill(old, custom)
-
-
-def _graph_fill(old: dict, custom: dict) -> dict:
     if _number(old.get("fill")) is not None:
         custom["fillOpacity"] = _number(old["fill"]) * 10
     if (_number(old.get("fillGradient")) or 0) > 0:
@@ -278,79 +262,72 @@ def _graph_fill(old: dict, custom: dict) -> dict:
         custom["spanNulls"] = True
     if old.get("stack"):
         custom["stacking"] = {"mode": "percent" if old.get("percentage") else "normal", "group": "A"}
-    return custom
-
-
-def _graph_legend(legend) -> dict:
-    out = {"displayMode": "list", "showLegend": True, "placement": "bottom", "calcs": []}
-    if not isinstance(legend, dict) or not legend:
-        return out
-    if legend.get("show"):
-        out["displayMode"] = "table" if legend.get("alignAsTable") else "list"
-    else:
-        out["showLegend"] = False
-    if legend.get("rightSide"):
-        out["placement"] = "right"
-    if legend.get("values"):
-        out["calcs"] = [REDUCERS[k] for k, v in legend.items() if v and k not in _LEGEND_FLAGS and k in REDUCERS]
-    if legend.get("sideWidth"):
-        out["width"] = legend["sideWidth"]
-    return out
-
-
-def _graph_tooltip(tooltip) -> dict:
-    out = {"mode": "single", "sort": "none"}
-    if not isinstance(tooltip, dict) or not tooltip:
-        return out
-    if "shared" in tooltip:
-        out["mode"] = "multi" if tooltip["shared"] else "single"
-    if "sort" in tooltip and tooltip.get("shared"):
-        out["sort"] = {1: "asc", 2: "desc"}.get(tooltip["sort"], "none")
-    return out
+    thresholds = _graph_thresholds(old.get("thresholds"))
+    if thresholds:
+        y1["thresholds"], custom["thresholdsStyle"] = thresholds
+    y1["custom"] = custom
+    options = {"legend": {"displayMode": "list", "showLegend": True, "placement": "bottom", "calcs": []},
+               "tooltip": {"mode": "single", "sort": "none"}}
+    legend = old.get("legend") if isinstance(old.get("legend"), dict) else None
+    if legend:
+        if legend.get("show"):
+            options["legend"]["displayMode"] = "table" if legend.get("alignAsTable") else "list"
+        else:
+            options["legend"]["showLegend"] = False
+        if legend.get("rightSide"):
+            options["legend"]["placement"] = "right"
+        if legend.get("values"):
+            options["legend"]["calcs"] = [REDUCERS[k] for k, v in legend.items()
+                                          if v and k not in _LEGEND_FLAGS and k in REDUCERS]
+        if legend.get("sideWidth"):
+            options["legend"]["width"] = legend["sideWidth"]
+    tooltip = old.get("tooltip") if isinstance(old.get("tooltip"), dict) else None
+    if tooltip:
+        if "shared" in tooltip:
+            options["tooltip"]["mode"] = "multi" if tooltip["shared"] else "single"
+        if "sort" in tooltip and tooltip.get("shared"):
+            sort = tooltip["sort"]
+            options["tooltip"]["sort"] = {1: "asc", 2: "desc"}.get(sort, "none") if isinstance(sort, int) else "none"
+    return {"defaults": y1, "overrides": overrides}, options
 
 
 def _series_override(override, yaxes: list) -> dict | None:
-    if not isinstance(override, dict) or not override.get("alias"):
+    if not isinstance(override, dict) or not isinstance(override.get("alias"), str) or not override["alias"]:
         return None
     alias = override["alias"]
     regex = alias.startswith("/") and alias.endswith("/")
     props = []
     for key, value in override.items():
         if key == "yaxis" and value == 2:
-            props += _right_axis(yaxes)
-        elif key in _OVERRIDE_PROPERTIES:
-            prop = _OVERRIDE_PROPERTIES[key](value)
-            if prop is not None:
-                props.append(prop)
+            y2 = _axis(yaxes[1] if len(yaxes) > 1 else None)
+            props.append({"id": "custom.axisPlacement", "value": "right"})
+            for name in ("unit", "decimals", "min", "max"):
+                if name in y2:
+                    props.append({"id": name, "value": y2[name]})
+        elif key == "fill" and _number(value) is not None:
+            props.append({"id": "custom.fillOpacity", "value": _number(value) * 10})
+        elif key == "fillBelowTo":
+            props.append({"id": "custom.fillBelowTo", "value": value})
+        elif key == "points":
+            props.append({"id": "custom.showPoints", "value": "always" if value else "never"})
+        elif key == "bars" and value:
+            props.append({"id": "custom.drawStyle", "value": "bars"})
+        elif key == "lines":
+            props.append({"id": "custom.drawStyle", "value": "line"} if value else {"id": "custom.lineWidth", "value": 0})
+        elif key == "linewidth":
+            props.append({"id": "custom.lineWidth", "value": value})
+        elif key == "pointradius" and _number(value) is not None:
+            props.append({"id": "custom.pointSize", "value": 2 + _number(value) * 2})
+        elif key == "stack":
+            mode = "normal" if value is True else "none" if value is False else "normal"
+            props.append({"id": "custom.stacking", "value": {"mode": mode, "group": value if isinstance(value, str) else "A"}})
+        elif key == "color":
+            props.append({"id": "color", "value": {"fixedColor": value, "mode": "fixed"}})
+        elif key == "transform" and value == "negative-Y":
+            props.append({"id": "custom.transform", "value": "negative-Y"})
     if not props:
         return None
     return {"matcher": {"id": "byRegexp" if regex else "byName", "options": alias}, "properties": props}
-
-
-def _right_axis(yaxes: list) -> list[dict]:
-    y2 = _axis(yaxes[1] if len(yaxes) > 1 else None)
-    props = [{"id": "custom.axisPlacement", "value": "right"}]
-    return props + [{"id": name, "value": y2[name]} for name in ("unit", "decimals", "min", "max") if name in y2]
-
-
-def _prop(name: str, value) -> dict:
-    return {"id": name, "value": value}
-
-
-# A series override's key -> its field-config property (None when the value sets nothing).
-_OVERRIDE_PROPERTIES = {
-    "fill": lambda v: _prop("custom.fillOpacity", _number(v) * 10) if _number(v) is not None else None,
-    "fillBelowTo": lambda v: _prop("custom.fillBelowTo", v),
-    "points": lambda v: _prop("custom.showPoints", "always" if v else "never"),
-    "bars": lambda v: _prop("custom.drawStyle", "bars") if v else None,
-    "lines": lambda v: _prop("custom.drawStyle", "line") if v else _prop("custom.lineWidth", 0),
-    "linewidth": lambda v: _prop("custom.lineWidth", v),
-    "pointradius": lambda v: _prop("custom.pointSize", 2 + _number(v) * 2) if _number(v) is not None else None,
-    "stack": lambda v: _prop("custom.stacking", {"mode": "none" if v is False else "normal",
-                                                  "group": v if isinstance(v, str) else "A"}),
-    "color": lambda v: _prop("color", {"fixedColor": v, "mode": "fixed"}),
-    "transform": lambda v: _prop("custom.transform", "negative-Y") if v == "negative-Y" else None,
-}
 
 
 def _graph_thresholds(thresholds) -> tuple[dict, dict] | None:
@@ -364,7 +341,7 @@ def _graph_thresholds(thresholds) -> tuple[dict, dict] | None:
     for t in items:
         area = area or bool(t.get("fill"))
         line = line or bool(t.get("line"))
-        color = THRESHOLD_COLORS.get(t.get("colorMode"), t.get("fillColor") or t.get("lineColor") or "red")
+        color = _lookup(THRESHOLD_COLORS, t.get("colorMode"), t.get("fillColor") or t.get("lineColor") or "red")
         if t.get("op") == "lt":
             if not steps:
                 steps.append({"color": color, "value": None})
@@ -397,7 +374,7 @@ def singlestat_to_stat(old: dict) -> tuple[dict, dict]:
             i = len(steps) - 1
             steps.append({"color": color, "value": levels[i] if 0 <= i < len(levels) else None})
         defaults["thresholds"] = {"mode": "absolute", "steps": steps}
-    options = {"reduceOptions": {"calcs": [REDUCERS.get(old.get("valueName"), "mean")]}, "orientation": "horizontal"}
+    options = {"reduceOptions": {"calcs": [_lookup(REDUCERS, old.get("valueName"), "mean")]}, "orientation": "horizontal"}
     if gauge.get("show"):
         options["showThresholdLabels"] = gauge.get("thresholdLabels")
         options["showThresholdMarkers"] = gauge.get("thresholdMarkers")
