@@ -175,6 +175,8 @@ class Writer:
         if t.datasource == LOKI:
             self.model_names.add("LOKI")
             kwargs.append("datasource=LOKI")
+        if t.exemplar:
+            kwargs.append("exemplar=True")
         if t.passthrough:
             kwargs.append(f"passthrough={self.value(t.passthrough, depth + 1)}")
         one_line = f"Target({', '.join([lit(t.expr)] + kwargs)})"

@@ -179,6 +179,7 @@ def _target(t: dict, panel_type: str | None, sources: dict[str, str]) -> Target:
         instant=t.get("instant") is True,
         format=fmt if fmt in TARGET_FORMATS else "time_series",
         datasource=LOKI if kind == LOKI else PROMETHEUS,
+        exemplar=kind != LOKI and t.get("exemplar") is True,
     )
 
 
@@ -323,6 +324,12 @@ def _patched_panel(panel: Panel, out: dict, wanted: dict, carried: list[str]) ->
         options = dict(options.pop("options", {}), fieldConfig=options["fieldConfig"])
     else:
         options = options.get("options", {})
+    # Panel.options also holds transformations, which the emitter appends to the kind's own.
+    own, wanted_t = out.get("transformations") or [], wanted.get("transformations")
+    if "transformations" in rest and isinstance(wanted_t, list) and wanted_t[:len(own)] == own:
+        del rest["transformations"]
+        if wanted_t[len(own):]:
+            options = dict(options, transformations=wanted_t[len(own):])
     if rest:
         carried.append(f"panel '{panel.title}': passthrough {_listed(_paths(rest))}")
     return dataclasses.replace(panel, targets=targets, options=options, passthrough=rest)

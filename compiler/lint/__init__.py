@@ -32,7 +32,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-SCOPES = ("project", "ruleset", "group", "rule", "alert", "record", "query", "dashboard", "panel", "slo")
+SCOPES = ("project", "ruleset", "group", "rule", "alert", "record", "query", "dashboard", "panel", "slo", "metric")
 IGNORE_RULE = "lint/ignore"  # problems with suppressions themselves
 SYNTAX = "promql/syntax"  # the one rule that sees queries that do not parse
 
@@ -297,6 +297,9 @@ def subjects(project) -> Iterator[Subject]:
         yield Subject("group", gview, gloc)
         yield from rule_subjects
     yield Subject("ruleset", views.RuleSet(ruleset), Location("alerts"))
+    for metric in project.catalog.metrics.values():  # last: a rule may weigh everything above
+        mloc = project.locate(metric, f"metric '{metric.name}'")
+        yield Subject("metric", metric, mloc, suppressions(getattr(metric, "lint_ignore", None), mloc))
 
 
 def _rule_data(rule, kind: str, config) -> dict:

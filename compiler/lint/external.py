@@ -39,6 +39,9 @@ NOTHING_TO_LINT = frozenset({
     "Secret", "Namespace", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
     "Ingress", "NetworkPolicy", "PersistentVolumeClaim",
 })
+# Top-level keys of kube-prometheus-stack Helm values (out/helm/): datasource settings, no PromQL.
+HELM_VALUES = frozenset({"grafana", "prometheus", "alertmanager", "prometheusOperator", "kubeStateMetrics",
+                         "nodeExporter", "defaultRules", "global"})
 _IGNORE = re.compile(r"#\s*lint:\s*ignore\s+(\S+)[ \t]*([^\n]*)")
 _NO_UNIT_KINDS = ("logs", "text", "news", "dashlist", "alertlist", "row", "nodeGraph", "traces",
                   "annolist", "welcome", "gettingstarted")
@@ -252,7 +255,8 @@ class _File:
         elif _is_dashboard(doc):
             self.dashboard(doc, prefix, lines)
         elif (isinstance(kind, str) and kind in NOTHING_TO_LINT and "apiVersion" in doc) or (
-                kind is None and {"route", "receivers"} <= set(doc)):
+                kind is None and {"route", "receivers"} <= set(doc)) or (
+                kind is None and set(doc) <= HELM_VALUES and {"grafana", "prometheus"} & set(doc)):
             pass  # known, and without PromQL or panels (what `lint out/` meets besides rules and dashboards)
         else:
             return False

@@ -25,7 +25,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from .. import conventions, promql
+from .. import conventions, promql, selection
 from ..model import AlertRule, RecordingRule, ref_ids
 from .verify import Check, QueryError, _table, grafana_values, signals
 
