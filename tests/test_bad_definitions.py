@@ -207,6 +207,7 @@ GROUP = RuleGroup(""")
          "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY, DEEP)")
 
 
+@pytest.mark.slow
 def test_a_long_or_chain_builds(project):
     # The longest chain promql.parse accepts (about 490 terms): the label analysis
     # recurses about 1,500 frames deep, past Python's default limit of 1,000; the build
