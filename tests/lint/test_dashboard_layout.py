@@ -13,7 +13,7 @@ E = "sum(rate(codeverify_analyses_total[$__rate_interval]))"
     pytest.param([panel(E, grid=(0, 0, 12, 8), pid=1), panel(E, grid=(12, 0, 12, 8), pid=1, title="Q")], "share id 1", id="a duplicate id"),
     pytest.param([panel(E, grid=(0, 0, 30, 8), pid=1)], "30 columns wide", id="wider than the grid"),
     pytest.param([panel(E, grid=(18, 0, 12, 8), pid=1)], "ends at column 30", id="running off the right edge"),
-    pytest.param([panel(E, grid=(0, 0, None, 8), pid=1)], "has no gridPos: Grafana places it by the schema's defaults",
+    pytest.param([panel(E, grid=(0, 0, None, 8), pid=1)], "has no width (gridPos.w): give it 1 to 24 columns",
                  id="no width, not 'None columns wide'"),
     pytest.param([panel(E, grid=(0, 0, "12", 8), pid=1)], "has width '12', not a number of columns", id="a width in quotes"),
 ])
