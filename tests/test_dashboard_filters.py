@@ -55,4 +55,5 @@ def test_the_project_has_no_ignored_filter():
 
     project = load(ROOT)
     findings = lint.run(project, lint.subjects(project), rules=(dashboard_ignored_filter,))
-    assert findings == []
+    # (The project's ignores of rules not run here are findings of their own.)
+    assert [f for f in findings if f.rule == dashboard_ignored_filter.ID] == []

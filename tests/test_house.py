@@ -104,6 +104,7 @@ def add_alert(root) -> set[str]:
     summary="A throwaway alert of tests/test_house.py.",
     description="{{ $value }} jobs in queue {{ $labels.queue }} of namespace {{ $labels.namespace }}.",
     runbook="throwaway-queue-stuck",
+    covered_by=("QueueMetricsAbsent", "APIDown", "WorkerDown"),
     scenarios=(
         Scenario(
             "fires past 5000 jobs",
@@ -193,6 +194,7 @@ SLO = model.SLO(
         good_series=(f'{_REQUESTS}{{method="GET", handler="/api/v1/analyses/{{id}}", status="200"}}',),
         bad_series=(f'{_REQUESTS}{{method="GET", handler="/api/v1/analyses/{{id}}", status="500"}}',),
     ),
+    covered_by=("APIDown",),
 )
 '''
 

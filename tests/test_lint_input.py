@@ -18,6 +18,8 @@ from compiler import promql
 from compiler.lint import external, yamldoc
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # `build.py lint` in a subprocess on hostile files, case by case
+
 BUILD = os.path.join(ROOT, "build.py")
 
 

@@ -62,6 +62,7 @@ def our_slo_rules():
     return [r for g in PROJECT.slo_groups for r in g.rules]
 
 
+@pytest.mark.slow
 def test_we_record_every_series_sloth_records_for_each_slo_with_its_label_keys():
     reference = sloth_records()
     assert {"sloth_slo_info", "slo:objective:ratio", "slo:sli_error:ratio_rate5m", "slo:sli_error:ratio_rate30d",
@@ -75,6 +76,7 @@ def test_we_record_every_series_sloth_records_for_each_slo_with_its_label_keys()
             assert ours[name] in keys, f"{slo.name}: {name} has {sorted(ours[name])}, Sloth {sorted(keys)}"
 
 
+@pytest.mark.slow
 def test_the_burn_rate_alerts_carry_sloths_severity_and_slo_labels():
     sloth_alert_keys = {sloth_keys(r.get("labels", {})) for _, r in sloth_rules() if "alert" in r}
     assert sloth_alert_keys == {frozenset({"sloth_severity"})}

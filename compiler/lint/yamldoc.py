@@ -99,6 +99,15 @@ def _refuse(problem: str, mark) -> Error:
     return yaml.composer.ComposerError(None, None, problem, mark)
 
 
+def _scalar(ev):
+    """A scalar event's value: resolved when plain and untagged, a str when quoted or tagged as one."""
+    if ev.implicit[0]:  # plain and untagged
+        return _plain(ev.value)
+    if ev.tag in (None, "!", "tag:yaml.org,2002:str") or ev.implicit[1]:
+        return ev.value
+    return _plain(ev.value)
+
+
 def load_all(text: str) -> list:
     """Every document of a YAML stream; raises Error (a yaml.YAMLError) with its mark."""
     parser = _Parser(text)
@@ -139,14 +148,7 @@ def load_all(text: str) -> list:
             nodes += 1
             if ev.anchor is not None:
                 sizes[ev.anchor] = 1
-            if ev.implicit[0]:  # plain and untagged
-                add(_plain(ev.value), ev.anchor)
-            else:
-                tag = ev.tag
-                if tag in (None, "!", "tag:yaml.org,2002:str") or ev.implicit[1]:
-                    add(ev.value, ev.anchor)
-                else:
-                    add(_plain(ev.value), ev.anchor)
+            add(_scalar(ev), ev.anchor)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
                 raise _refuse(f"nested more than {MAX_DEPTH} levels deep", ev.start_mark)
