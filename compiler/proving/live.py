@@ -340,9 +340,10 @@ def _selectors_check(client: Client, check: Check, expr: str, window: str, now: 
     except QueryError as exc:
         check.ok, check.error = False, str(exc)
         return check
-    check.series = None if problems else 1
+    # No query of its own to count: 0 when a selector is empty, else 1 (the alert can see its inputs).
+    check.series = 0 if problems else 1
     if problems:
-        check.ok, check.error = False, "; ".join(problems)
+        check.ok, check.error = False, "no series: " + "; ".join(problems)
     return check
 
 
