@@ -18,5 +18,6 @@ def test_duplicate(twice, message):
     project = load(FIXTURE_PROJECT)
     if twice:
         project = dataclasses.replace(project, **{twice: getattr(project, twice) * 2})
-    messages = [f.message for f in lint.run(project, lint.subjects(project), rules=(rule,))]
+    # This rule's findings only (a run of one rule reports the fixture's other ignores as matching nothing).
+    messages = [f.message for f in lint.run(project, lint.subjects(project), rules=(rule,)) if f.rule == rule.ID]
     assert messages == [] if message is None else any(message in m for m in messages)
