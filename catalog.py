@@ -71,7 +71,19 @@ REDIS_EXPORTER = MetricSource(
     target_labels=_SERVICE_MONITOR,
 )
 
-_SCRAPED = (CODEVERIFY, CADVISOR, KUBE_STATE_METRICS, POSTGRES_EXPORTER, REDIS_EXPORTER)
+# The Probes of config.py: the operator labels each probe's series with the Probe's
+# namespace, its jobName, the probed URL as instance, and its static labels (`service`,
+# `health`: which Service and which of its health endpoints).
+BLACKBOX_EXPORTER = MetricSource(
+    name="blackbox-exporter",
+    description=(
+        "The prometheus-community blackbox exporter probing CodeVerify's /health/live and /health/ready "
+        "through its Services, one Probe object per Service and endpoint (config.py PROBE_JOB)."
+    ),
+    target_labels=("job", "instance", "namespace", "service", "health"),
+)
+
+_SCRAPED = (CODEVERIFY, CADVISOR, KUBE_STATE_METRICS, POSTGRES_EXPORTER, REDIS_EXPORTER, BLACKBOX_EXPORTER)
 
 # `up` is synthesised by Prometheus for *every* target, so it carries the target labels of
 # whichever target it describes. We model it as its own source whose labels are the union
@@ -260,6 +272,27 @@ METRICS: tuple[Metric, ...] = (
         "up", GAUGE,
         "Whether the last scrape of the target succeeded (1) or failed (0).",
         PROMETHEUS.name, unit="",
+    ),
+
+    # ---- blackbox exporter (alerts/probes.py, Overview "Health checks") ----
+    Metric(
+        "probe_success", GAUGE,
+        "Whether the probe of the health endpoint succeeded (1) or failed (0).",
+        BLACKBOX_EXPORTER.name, unit="",
+    ),
+    Metric(
+        "probe_duration_seconds", GAUGE,
+        "How long the probe took to complete, in seconds.",
+        BLACKBOX_EXPORTER.name, unit="seconds",
+        lint_ignore={"catalog/unused-metric": "read by runbooks/health-check-failing.md's first queries: "
+                     "a slow health endpoint is diagnosis, not a page"},
+    ),
+    Metric(
+        "probe_http_status_code", GAUGE,
+        "The HTTP status code of the probe's response; 0 when none arrived.",
+        BLACKBOX_EXPORTER.name, unit="",
+        lint_ignore={"catalog/unused-metric": "read by runbooks/health-check-failing.md's first queries: "
+                     "which status a failing probe got"},
     ),
 
     # ---- cAdvisor (Infrastructure "CPU/Memory utilization", guide's memory query) ----

@@ -6,6 +6,8 @@ from compiler.conventions import by_keep
 from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
+from .absence import absent
+
 # The guide's `codeverify_queue_length > 100` fires once per pod: every API and worker
 # pod exports the same queue length (read from Redis). `max by (namespace, queue)` gives
 # one alert per queue and keeps the labels routing and the description need.
@@ -20,6 +22,8 @@ QUEUE_BACKLOG = AlertRule(
         "{{ $labels.namespace }} (threshold 100)."
     ),
     runbook="queue-backup",
+    # No queue length, no backlog alert: the series come from every API and worker pod.
+    covered_by=("QueueMetricsAbsent", "APIDown", "WorkerDown"),
     # Every pod exports the same length: one alert per queue, not one per pod.
     scenarios=(
         Scenario(
@@ -140,6 +144,9 @@ sum by ({by_keep(config, "namespace")}) (rate(codeverify_analyses_total{{{config
         "failed over the last hour (threshold 10%)."
     ),
     runbook="high-analysis-failure-rate",
+    # A ratio of analysis rates has no value without analyses: the analysis-success SLO's
+    # SLI-absent alert watches the same counter, WorkerDown the workers.
+    covered_by=("AnalysisSuccessSLIAbsent", "WorkerDown"),
     # Two workers finish 1000 analyses a minute between them; 101 (10.1 %) or 99 (9.9 %) fail.
     scenarios=(
         Scenario(
@@ -167,7 +174,48 @@ sum by ({by_keep(config, "namespace")}) (rate(codeverify_analyses_total{{{config
     ),
 )
 
+_QUEUE_LENGTH = f"codeverify_queue_length{{{config.APP_NAMESPACE_SELECTOR}}}"
+
+# QueueBacklog reads the queue length every API and worker pod exports (read from Redis).
+# When no pod exports it (a release that renamed it, the queue client failing before it
+# sets the gauge), QueueBacklog cannot fire however long the queue gets. Pods gone are
+# APIDown's and WorkerDown's; this is the metric gone while pods run.
+QUEUE_METRICS_ABSENT = AlertRule(
+    name="QueueMetricsAbsent",
+    expr=absent(_QUEUE_LENGTH),
+    for_="10m",
+    severity="warning",
+    summary="No CodeVerify pod exports the queue length, so QueueBacklog cannot fire.",
+    description=(
+        "No series of codeverify_queue_length has existed in namespace {{ $labels.namespace }} for 10 minutes: "
+        "the job queue is unwatched, and a backlog would not be noticed."
+    ),
+    runbook="queue-metrics-absent",
+    # Pods gone take the metric with them: that is APIDown's and WorkerDown's to say.
+    covered_by=("APIDown", "WorkerDown"),
+    scenarios=(
+        Scenario(
+            "fires when no pod has exported the queue length for 10 minutes",
+            {
+                scrape.series("up", scrape.api(config, 0)): "1x20",
+                scrape.series("codeverify_queue_length", scrape.api(config, 0), queue="analysis"): "3x4 stale",
+            },
+            at="16m",
+            fires=({"namespace": config.APP_NAMESPACE},),
+            value=1,
+        ),
+        Scenario(
+            "stays quiet while one pod still exports it",
+            {
+                scrape.series("codeverify_queue_length", scrape.api(config, 0), queue="analysis"): "3x4 stale",
+                scrape.series("codeverify_queue_length", scrape.worker(config, 0), queue="analysis"): "3x20",
+            },
+            at="16m",
+        ),
+    ),
+)
+
 GROUP = RuleGroup(
     name="codeverify-workers",
-    rules=(QUEUE_BACKLOG, WORKER_DOWN, HIGH_ANALYSIS_FAILURE_RATE),
+    rules=(QUEUE_BACKLOG, QUEUE_METRICS_ABSENT, WORKER_DOWN, HIGH_ANALYSIS_FAILURE_RATE),
 )

@@ -77,6 +77,13 @@ SLO_CONFIG = {
     "SLO_RULES_NAME": str, "SLO_DASHBOARD_UID": str, "SLO_BURN_RATE_WINDOWS": tuple[BurnRateWindow, ...],
     "SLO_ALERT_FOR": Mapping[str, str], "SLO_MIN_BAD_EVENTS": int,
 }
+# Only when config.py defines PROBE_JOB: the project probes its Services' health endpoints.
+PROBE_CONFIG = {
+    "PROBE_JOB": str, "PROBE_INTERVAL": str, "BLACKBOX_EXPORTER_URL": str, "BLACKBOX_MODULE": str,
+    "HEALTH_ENDPOINTS": Mapping[str, str], "PROBED_SERVICES": tuple[str, ...], "APP_PORT": int,
+}
+# Optional durations (their defaults live where they are used): checked when set.
+OPTIONAL_DURATIONS = ("VANISH_DEADLINE", "VANISH_PAGE_DEADLINE", "SLO_ABSENT_FOR")
 
 
 def check_config(config, schema: dict, what: str = "", present_only: bool = False) -> None:
@@ -141,6 +148,9 @@ def load(root: str) -> Project:
     if slos:
         check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(config)
+    if hasattr(config, "PROBE_JOB"):
+        check_config(config, PROBE_CONFIG, " (config.py defines PROBE_JOB)")
+    _check_optional_durations(config)
     logs = _expect(catalog_mod, "LOGS", LogStream, root) if hasattr(catalog_mod, "LOGS") else ()
     return Project(root, config, catalog, dashboards, groups, slos, routing=routing, logs=logs)
 
@@ -149,6 +159,19 @@ def catalog_of(config, metrics, sources) -> Catalog:
     """The Catalog of a project (also what `build.py lint PATH` loads, compiler/lint/cli.py)."""
     cluster = getattr(config, "CLUSTER_LABEL", "")
     return Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
+
+
+def _check_optional_durations(config) -> None:
+    """VANISH_DEADLINE and the like, when set: a positive Prometheus duration, which promtool and Prometheus read."""
+    from .promql import duration_seconds
+
+    for name in OPTIONAL_DURATIONS:
+        if not hasattr(config, name):
+            continue
+        value = getattr(config, name)
+        seconds = duration_seconds(value) if isinstance(value, str) else None
+        if not seconds or seconds <= 0:
+            raise LoadError(f"config.py: {name} {str(value)[:40]!r} is not a positive Prometheus duration (write e.g. `15m`)")
 
 
 def _check_burn_rate_windows(config) -> None:

@@ -361,6 +361,10 @@ class AlertRule:
     annotations: Mapping[str, str] = field(default_factory=dict)
     keep_firing_for: str = ""
     scenarios: tuple[Scenario, ...] = ()
+    # Alerts that fire when this one cannot, because its input series are gone (a ratio
+    # of rates has no value without requests): the series-vanish check
+    # (compiler/proving/vanish.py) proves that one of them, or this alert, fires.
+    covered_by: tuple[str, ...] = ()
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 
@@ -510,6 +514,9 @@ class SLO:
     period_days: int = 30
     min_bad_events: int | None = None
     runbook: str = ""  # runbook slug; `slo-<name>` when empty
+    # Alerts that fire when the service's targets are gone (APIDown, WorkerDown): every alert
+    # generated from the SLO declares them, beside its SLI-absent alert, as its `covered_by`.
+    covered_by: tuple[str, ...] = ()
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 

@@ -26,4 +26,5 @@ SLO = model.SLO(
         bad_series=(f'{_ANALYSES}{{status="failed"}}',),
     ),
     min_bad_events=5,
+    covered_by=("WorkerDown",),
 )

@@ -25,4 +25,5 @@ SLO = model.SLO(
         good_series=(f'{_REQUESTS}{{method="POST", handler="/api/v1/analyses", status="200"}}',),
         bad_series=(f'{_REQUESTS}{{method="POST", handler="/api/v1/analyses", status="503"}}',),
     ),
+    covered_by=("APIDown",),
 )

@@ -20,4 +20,5 @@ SLO = model.SLO(
         by=(config.CLUSTER_LABEL, "namespace"),  # per installation, behind Thanos too
         labels={"method": "POST", "handler": "/api/v1/analyses"},
     ),
+    covered_by=("APIDown",),
 )

@@ -20,4 +20,5 @@ SLO = model.SLO(
         labels={"queue": "analysis"},
     ),
     min_bad_events=5,
+    covered_by=("WorkerDown",),
 )

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 import build
 from compiler import conventions as cv
 from compiler import pipeline, selection
-from compiler.proving import simulate, verify
+from compiler.proving import simulate, vanish, verify
 from compiler.load import load
 from compiler.slo import rules as slo_rules
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
@@ -181,11 +181,15 @@ def test_build_verify_prints_every_panel_and_scenario(promtool, prometheus_bin):
         for panel in dash.panels:
             assert panel.title in result.output
     scenarios = [s for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule) for s in r.scenarios]
-    assert result.output.count("  pass  ") == len(scenarios)
+    cases = vanish.cases(PROJECT)  # every alert's series-vanish scenarios, reported beside its written ones
+    assert result.output.count("  pass  ") == len(scenarios) + len(cases)
     assert "LogQL checked statically" in result.output
     # The four installations (two clusters, two namespaces), filtered to one, give that one's results.
     apart = re.search(r"installations told apart by (\d+)/(\d+) targets", result.output)
     assert apart and apart.group(1) == apart.group(2) and int(apart.group(2)) > 0, result.output[-500:]
+    for case in cases:
+        line = rf"^  pass  {re.escape(case.alert.name)} +{re.escape(case.name)}$"
+        assert re.search(line, result.output, re.M), f"{case.alert.name}: {case.name}"
 
 
 def test_build_verify_names_the_package_when_tools_are_missing(tmp_path):

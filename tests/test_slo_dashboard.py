@@ -70,3 +70,15 @@ def test_per_installation_series_are_filtered_and_the_budget_constant_is_not():
                         assert line.endswith(cv.selector(slo)), line
                     elif "slo:" in line:
                         assert 'cluster=~"$cluster", namespace=~"$namespace"}' in line, line
+
+
+def test_the_stats_show_no_data_as_a_state():
+    """Without events the SLI is NaN or absent: the stats say so instead of going blank."""
+    data = dashboard_json(DASHBOARD)
+    stats = [p for p in data["panels"] if p.get("type") == "stat"]
+    assert len(stats) == 2 * len(PROJECT.slos)
+    for panel in stats:
+        defaults = panel["fieldConfig"]["defaults"]
+        assert defaults["noValue"] == slo_dashboard.NO_DATA
+        (special,) = [m for m in defaults["mappings"] if m["type"] == "special"]
+        assert special["options"]["match"] == "null+nan" and special["options"]["result"]["text"] == slo_dashboard.NO_DATA

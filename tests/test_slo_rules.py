@@ -33,7 +33,7 @@ SLOTH_RECORDS = [
     "slo:sli_error:ratio_rate2h", "slo:sli_error:ratio_rate6h", "slo:sli_error:ratio_rate1d",
     "slo:sli_error:ratio_rate3d", "slo:sli_error:ratio_rate30d", "slo:objective:ratio",
     "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
-    "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio",
+    "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info",
 ]
 
 
@@ -50,7 +50,13 @@ def records(group) -> dict[str, RecordingRule]:
 
 
 def alerts(group) -> dict[str, AlertRule]:
-    return {r.severity: r for r in group.rules if isinstance(r, AlertRule)}
+    """The burn-rate alerts, by severity (not the SLI-absent alert)."""
+    return {r.severity: r for r in group.rules if isinstance(r, AlertRule) and not r.name.endswith("SLIAbsent")}
+
+
+def absent_alert(group) -> AlertRule:
+    (found,) = [r for r in group.rules if isinstance(r, AlertRule) and r.name.endswith("SLIAbsent")]
+    return found
 
 
 # --- the window table ------------------------------------------------------------
@@ -77,7 +83,8 @@ def test_each_slo_records_the_sloth_series_and_two_alerts(name):
     group = GROUPS[cv.group_name(SLOS[name])]
     assert sorted(records(group)) == sorted(SLOTH_RECORDS + [cv.BAD_EVENTS, cv.TOTAL_EVENTS])
     assert sorted(alerts(group)) == ["critical", "warning"]
-    assert len(group.rules) == len(records(group)) + len(alerts(group)), "nothing but those"
+    assert absent_alert(group).name == cv.absent_alert_name(SLOS[name])
+    assert len(group.rules) == len(records(group)) + len(alerts(group)) + 1, "nothing but those"
 
 
 @pytest.mark.parametrize("name", sorted(SLOS))
@@ -85,8 +92,10 @@ def test_every_generated_rule_carries_slo_and_service_and_points_at_the_slo_modu
     slo = SLOS[name]
     group = GROUPS[cv.group_name(slo)]
     assert group.src == slo.src
+    sloth = {"sloth_id": f"{slo.service}-{slo.name}", "sloth_service": slo.service, "sloth_slo": slo.name}
     for rule in group.rules:
-        assert rule.labels == {"slo": slo.name, "service": slo.service}
+        assert {k: v for k, v in rule.labels.items() if k in ("slo", "service") or k in sloth} == {
+            "slo": slo.name, "service": slo.service, **sloth}
         assert rule.src == slo.src
         assert PROJECT.locate(rule).file == f"slo/{name.replace('-', '_')}.py"
 
@@ -146,6 +155,7 @@ def test_low_traffic_guard(min_bad, config_default, expected):
 
 @dataclasses.dataclass
 class _Config:
+    APP_NAMESPACE: str = CONFIG.APP_NAMESPACE
     SLO_BURN_RATE_WINDOWS: tuple = CONFIG.SLO_BURN_RATE_WINDOWS
     SLO_ALERT_FOR: dict = dataclasses.field(default_factory=lambda: dict(CONFIG.SLO_ALERT_FOR))
     SLO_MIN_BAD_EVENTS: int = 10

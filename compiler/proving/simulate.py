@@ -97,7 +97,16 @@ class _World:
         out.append(({**scrape.kube_state_metrics(self.config.NAMESPACE, "prometheus-kube-state-metrics-0",
                                                   "kube-state-metrics")}, 1.0))
         out += [(self.postgres, 1.0), (self.redis, 1.0)]
+        out += [(labels, 1.0) for labels in self.probes()]
         return out
+
+    def probes(self) -> list[dict[str, str]]:
+        """Labels of each health-endpoint probe (config.PROBED_SERVICES x HEALTH_ENDPOINTS), if the project probes."""
+        config = self.config
+        if not hasattr(config, "PROBE_JOB"):
+            return []
+        return [scrape.probe(config, service, health)
+                for service in config.PROBED_SERVICES for health in config.HEALTH_ENDPOINTS]
 
 
 # --- profiles: what a healthy CodeVerify looks like ------------------------------------------
@@ -314,6 +323,17 @@ def _redis(kind: str) -> Callable[[_World, Metric], list[Stream]]:
     return make
 
 
+def _probe(kind: str) -> Callable[[_World, Metric], list[Stream]]:
+    # Healthy: every endpoint answers 200 within a few milliseconds.
+    def make(w: _World, m: Metric) -> list[Stream]:
+        if kind == "success":
+            return [Stream(dict(t), 1, wander=0) for t in w.probes()]
+        if kind == "status":
+            return [Stream(dict(t), 200, wander=0) for t in w.probes()]
+        return [Stream(dict(t), 0.004, integral=False, wander=0.3) for t in w.probes()]
+    return make
+
+
 PROFILES: dict[str, Callable[[_World, Metric], list[Stream]]] = {
     "codeverify_http_requests_total": _http_requests,
     "codeverify_http_request_duration_seconds": _http_duration,
@@ -334,6 +354,9 @@ PROFILES: dict[str, Callable[[_World, Metric], list[Stream]]] = {
     "codeverify_queue_latency_seconds": _queue("latency"),
     "codeverify_job_retries_total": _queue("retries"),
     "up": _up,
+    "probe_success": _probe("success"),
+    "probe_http_status_code": _probe("status"),
+    "probe_duration_seconds": _probe("duration"),
     "container_cpu_usage_seconds_total": _cadvisor("cpu"),
     "container_memory_working_set_bytes": _cadvisor("memory"),
     "container_spec_memory_limit_bytes": _cadvisor("limit"),
@@ -357,6 +380,7 @@ def _generic(w: _World, m: Metric) -> list[Stream]:
         "kube-state-metrics": [scrape.kube_state_metrics(first.namespace, first.name, first.containers[0])],
         "postgres-exporter": [w.postgres],
         "redis-exporter": [w.redis],
+        "blackbox-exporter": w.probes(),
         "prometheus": [labels for labels, _ in w.up_series()],
     }
     bases = by_source.get(m.source) or w.scraped("api", "worker")

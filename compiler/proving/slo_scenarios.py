@@ -194,6 +194,7 @@ def alert_labels(slo: SLO, config, severity: str) -> dict[str, str]:
         "severity": severity,
         "namespace": config.APP_NAMESPACE,
         **cv.labels(slo),
+        cv.SLOTH_SEVERITY: cv.SLOTH_SEVERITIES[severity],
     }
 
 
@@ -256,8 +257,33 @@ def attach(group: RuleGroup, slo: SLO, config, catalog) -> RuleGroup:
             for sc in all_scenarios
         )
 
-    rules = tuple(replace(r, scenarios=own(r)) if isinstance(r, AlertRule) else r for r in group.rules)
+    burn = {cv.alert_name(slo, severity) for severity in (cv.PAGE, cv.TICKET)}
+    absent = cv.absent_alert_name(slo)
+    rules = tuple(
+        replace(r, scenarios=own(r)) if isinstance(r, AlertRule) and r.name in burn
+        else replace(r, scenarios=absent_scenarios(slo, config, catalog)) if isinstance(r, AlertRule) and r.name == absent
+        else r
+        for r in group.rules
+    )
     return replace(group, rules=rules)
+
+
+def absent_scenarios(slo: SLO, config, catalog) -> tuple[Scenario, ...]:
+    """The SLI-absent alert fires once the SLI's series have been gone for its `for`, and not while they exist.
+
+    Healthy traffic for 5 minutes, then every series of the SLI goes stale (its pods or
+    its metric gone); the alert fires a minute after its `for` has run out.
+    """
+    healthy = input_series(slo, config, catalog, [Phase(30, Fraction(traffic(slo)), Fraction(0))])
+    short = input_series(slo, config, catalog, [Phase(5, Fraction(traffic(slo)), Fraction(0))])
+    gone = {series: values + " stale" for series, values in short.items()}
+    wait = cv.seconds(getattr(config, "SLO_ABSENT_FOR", "10m")) // 60
+    fires = ({"namespace": config.APP_NAMESPACE},)
+    return (
+        Scenario(f"fires when the SLI's series have been gone for {wait}m", gone, f"{6 + wait + 1}m", fires,
+                 value=1, src=slo.src),
+        Scenario("stays quiet while the SLI's series exist", healthy, f"{6 + wait + 1}m", src=slo.src),
+    )
 
 
 def _expr_labels(fired: dict, rule: AlertRule) -> dict[str, str]:

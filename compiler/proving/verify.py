@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .. import children, pipeline, promql, selection
-from . import scenarios, simulate
+from . import scenarios, simulate, vanish
 from ..model import AlertRule, RecordingRule, ref_ids
 
 PACKAGE_HINT = "install Debian's `prometheus` package (`apt-get install prometheus`)"
@@ -89,16 +89,20 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_prometheus(prometheus: str, data_dir: str, rule_files: list[str] = (), evaluation_interval: str = "1s",
-                       supervisor: children.Supervisor | None = None):
+                       supervisor: children.Supervisor | None = None, scrape_configs: list[dict] = ()):
     """Start `prometheus` on 127.0.0.1:<free port> over `data_dir`; yield its base URL; stop it by pid.
 
-    No scrape jobs: the data is what was backfilled. A short evaluation interval
-    lets recording rules produce series within seconds.
+    No scrape jobs unless `scrape_configs` are given: the data is what was backfilled. A
+    short evaluation interval lets recording rules produce series within seconds.
     """
     config_path = os.path.join(data_dir, "prometheus.yml")
+    os.makedirs(data_dir, exist_ok=True)
+    settings = {"global": {"evaluation_interval": evaluation_interval},
+                "rule_files": [os.path.abspath(f) for f in rule_files]}
+    if scrape_configs:
+        settings["scrape_configs"] = list(scrape_configs)
     with open(config_path, "w") as fh:
-        yaml.safe_dump({"global": {"evaluation_interval": evaluation_interval},
-                        "rule_files": [os.path.abspath(f) for f in rule_files]}, fh)
+        yaml.safe_dump(settings, fh)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with _supervising(supervisor) as sup, open(os.path.join(data_dir, "prometheus.log"), "w") as log:
@@ -405,7 +409,8 @@ def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: st
     for rel, data in files.items():
         if rel.startswith("prometheus/"):
             _write(os.path.join(workdir, "out", rel), data)
-    cases = scenarios.scenario_files(project)
+    # The written scenarios, then every alert's series-vanish scenarios.
+    cases = scenarios.scenario_files(project) + vanish.scenario_files(project)
     paths = []
     for i, (_, data) in enumerate(cases):
         path = os.path.join(workdir, "tests", "scenarios", f"{i:03d}.yaml")
@@ -433,7 +438,9 @@ def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: st
         body = outcome.get(os.path.basename(path), "no result from promtool")
         ok = body.startswith("SUCCESS")
         checks += [Check(alert, scenario, "promtool", ok=ok, error="" if ok else body) for alert, scenario in names]
-    return checks
+    # Each alert's vanish scenarios beside its written ones, alerts in order of appearance.
+    order = {alert: i for i, alert in reversed(list(enumerate(c.group for c in checks)))}
+    return sorted(checks, key=lambda c: order[c.group])
 
 
 def _write(path: str, data: bytes) -> None:

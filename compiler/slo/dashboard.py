@@ -84,6 +84,17 @@ def _target(slo: SLO, expr: str, legend: str) -> Target:
     return Target(expr, legend=legend, src=slo.src)
 
 
+# No events means no SLI: the recorded ratios are NaN (0/0) or have no series. A stat
+# would show a blank or a misleading number; it shows the state instead, in the colour
+# of a warning, as the SLO's SLI-absent alert does.
+NO_DATA = "No data: SLI absent"
+_NO_DATA_OPTIONS = {"fieldConfig": {"defaults": {
+    "noValue": NO_DATA,
+    "mappings": [{"type": "special", "options": {
+        "match": "null+nan", "result": {"index": 0, "text": NO_DATA, "color": "orange"}}}],
+}}}
+
+
 def _sli_panel(slo: SLO, sel: str) -> Panel:
     span = period(slo)
     return Panel(
@@ -93,6 +104,7 @@ def _sli_panel(slo: SLO, sel: str) -> Panel:
         (_target(slo, f"1 - {cv.sli_error(span)}{sel}", "SLI"),),
         unit=_PERCENT_UNIT, width=4, decimals=3 if slo.objective > 0.99 else 2,
         thresholds=(Threshold(None, "red"), Threshold(slo.objective, "green")),
+        options=_NO_DATA_OPTIONS,
         src=slo.src,
     )
 
@@ -105,6 +117,7 @@ def _budget_left_panel(slo: SLO, sel: str) -> Panel:
         (_target(slo, f"{cv.PERIOD_BUDGET_REMAINING}{sel}", "budget left"),),
         unit=_PERCENT_UNIT, width=4, decimals=1,
         thresholds=(Threshold(None, "red"), Threshold(0, "orange"), Threshold(0.25, "green")),
+        options=_NO_DATA_OPTIONS,
         src=slo.src,
     )
 

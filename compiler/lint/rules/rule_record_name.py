@@ -8,6 +8,9 @@ metric it reads (`_total` dropped once rated) and its operations, outermost firs
 (`rate5m`, `max`, `ratio`; a `sum` is implied by the level).
 Why: the convention (Prometheus' "Recording rules" best practices) tells readers
 what a recorded series holds and keeps recorded names apart from scraped ones.
+Not reported: an info series, `<name>_info` recorded as a constant (`1`, `vector(1)`), such
+as Sloth's `sloth_slo_info`: it holds labels, not a computation, and `_info` is the
+convention for that.
 Bad:  `record: http_error_ratio`
 Good: `record: namespace:codeverify_http_requests:rate5m`
 """
@@ -27,10 +30,23 @@ _RATED = frozenset({"rate", "irate", "increase"})
 
 
 def check(rule, ctx):
+    if rule.kind == "record" and isinstance(rule.name, str) and rule.name.endswith("_info") \
+            and rule.query is not None and _constant(rule.query.ast):
+        return
     if rule.kind == "record" and isinstance(rule.name, str) and rule.name and not _NAME.fullmatch(rule.name):
         better = suggestion(rule.query.ast if rule.query is not None else None)
         hint = f" (e.g. `{better}`, from what it computes)" if better else ""
         yield f"recording rule `{rule.name}` is not named level:metric:operations{hint}"
+
+
+def _constant(ast) -> bool:
+    """`1`, `vector(1)` (in parentheses or not): a series that only carries its rule's labels."""
+    while isinstance(ast, pp.ParenExpr):
+        ast = ast.expr
+    if isinstance(ast, pp.NumberLiteral):
+        return True
+    return isinstance(ast, pp.Call) and ast.func.name == "vector" and len(ast.args) == 1 \
+        and isinstance(ast.args[0], pp.NumberLiteral)
 
 
 def suggestion(ast) -> str | None:
