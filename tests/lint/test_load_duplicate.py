@@ -8,7 +8,6 @@ from compiler.lint.rules import load_duplicate as rule
 from compiler.load import load
 from conftest import FIXTURE_PROJECT
 
-
 @pytest.mark.parametrize("twice, message", [
     pytest.param(None, None, id="the fixture project is clean"),
     pytest.param("dashboards", "dashboard uid `shop-overview` is defined twice", id="a dashboard uid twice"),
