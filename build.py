@@ -2,12 +2,14 @@
 """Compile CodeVerify's monitoring definitions into out/ (see README.md).
 
 Exit status: 0 ok; 1 lint errors, stale out/ or tests/promtool/, or a failed verify;
-2 usage or load error, or verify without prometheus/promtool.
+2 usage or load error, or verify without prometheus/promtool; 130 Ctrl-C; 128 + N when
+stopped by signal N (SIGTERM, SIGHUP), after its children and temporaries are gone.
 """
 from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import time
 
@@ -16,7 +18,7 @@ import click
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
 
-from compiler import lint, pipeline, promql, write  # noqa: E402
+from compiler import children, lint, pipeline, promql, write  # noqa: E402
 from compiler.errors import LoadError, OutputError, UsageError  # noqa: E402
 from compiler.forked import ChildFailed  # noqa: E402
 
@@ -138,18 +140,34 @@ def preview(ctx, prometheus_url, layout_only, out_dir, changed_only, base_rev):
             done = render(None)
         else:
             hours = review.data.RANGE_SECONDS / 3600 + 1
-            with e2e.synthetic_prometheus(result, hours) as (url, _, _):
-                # Recorded series (the SLO dashboard) exist from the server's own evaluations on.
-                e2e.query_time(result.project, url, 0)
-                done = render(review.data.prometheus(url, time.time()))
+
+            def synthetic():
+                with e2e.synthetic_prometheus(result, hours) as (url, _, _):
+                    # Recorded series (the SLO dashboard) exist from the server's own evaluations on.
+                    e2e.query_time(result.project, url, 0)
+                    return review.preview.render_all(result.files, out_dir, uids,
+                                                      review.data.prometheus(url, time.time()))
+            done = _run(synthetic, ctx.obj["debug"])  # any failure one line (its temporary directory removed, say)
     for uid in sorted(done):
         click.echo(os.path.join(out_dir, f"{uid}.png"))
     what = "changed " if changed_only else ""
     click.echo(f"rendered {len(done)} {what}dashboard previews in {time.perf_counter() - started:.2f}s", err=True)
 
 
+# verify's backfill: a quarter of an hour holds the 5m rate windows' scrapes; a week
+# is already 24 million samples to generate (3 hours: 420,000).
+HOURS_RANGE = (0.25, 168.0)
+
+
+def _hours(ctx, param, value: float) -> float:
+    low, high = HOURS_RANGE
+    if not (low <= value <= high):  # false for nan too
+        raise click.BadParameter(f"{value!r} is not a number of hours from {low} to {high:.0f}")
+    return value
+
+
 @cli.command()
-@click.option("--hours", default=3.0, show_default=True, help="Hours of synthetic data to backfill.")
+@click.option("--hours", default=3.0, show_default=True, callback=_hours, help="Hours of synthetic data to backfill.")
 @click.option("--prometheus-url", default=None,
               help="Instead: check, read-only, a live Prometheus (production, staging) for the series, rules and targets.")
 @click.option("--since", default="1h", show_default=True, help="With --prometheus-url: the window queries must have series in.")
@@ -216,6 +234,8 @@ def _verify_live(obj, url, since, token_file, timeout):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
               help="Output format of the findings (printed on stdout).")
 @click.option("--strict", is_flag=True, help="Fail on lint warnings too.")
+@click.option("--max-file-size", "max_bytes", type=click.IntRange(min=1), default=16 << 20, show_default=True,
+              help="Bytes: a larger PATH file is reported and skipped, unread.")
 @click.option("--disable", "disable", multiple=True, metavar="RULE",
               help="Do not run RULE (repeatable; `alerts/*` for a family).")
 @click.option("--severity", "severity", multiple=True, metavar="RULE=LEVEL",
@@ -223,12 +243,12 @@ def _verify_live(obj, url, since, token_file, timeout):
 @click.option("--catalog-strict", is_flag=True,
               help="Report every metric the catalog does not define, not only names in its namespace.")
 @click.pass_context
-def lint_cmd(ctx, paths, fmt, strict, disable, severity, catalog_strict):
+def lint_cmd(ctx, paths, fmt, strict, max_bytes, disable, severity, catalog_strict):
     """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
     from compiler.lint.command import lint as run_lint
 
     code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"],
-                                                disable, severity, catalog_strict),
+                                                disable, severity, catalog_strict, max_bytes=max_bytes),
                                ctx.obj["debug"])
     click.echo(text, nl=False)
     click.echo(summary, err=True)
@@ -355,6 +375,8 @@ def _run(fn, debug: bool):
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, never a traceback
         if debug:
             raise
+        if getattr(exc, "exit_status", None):  # an error that is the user's to read (verify.ToolFailed)
+            _fail(str(exc), exc.exit_status)
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, and report it)")
     finally:
         sys.setrecursionlimit(limit)
@@ -376,9 +398,24 @@ def _stack_frames() -> int:
     return promql.stack_bytes() // 2048
 
 
+def main() -> None:
+    """cli() with Ctrl-C as exit 130 and SIGTERM/SIGHUP as 128 + N, each after every cleanup has run."""
+    children.exit_on_signals()
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort as exc:  # click's form of KeyboardInterrupt (and of Signalled)
+        signum = getattr(exc.__cause__, "signum", signal.SIGINT)
+        click.echo(f"interrupted by {signal.Signals(signum).name}", err=True)
+        sys.exit(128 + signum)
+    except click.ClickException as exc:  # usage: what standalone mode prints, exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
     # As a command, one short process: no cyclic GC at all, not even the collections a
     # re-enabled GC would run over the build's heap at exit (0.3 s for 1,000 dashboards).
     # Imported (tests), _run() turns it off only for the build and back on after.
     gc.disable()
-    cli()
+    main()

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from . import settings
 from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
@@ -75,31 +76,42 @@ PROBE_CONFIG = {
 OPTIONAL_DURATIONS = ("VANISH_DEADLINE", "VANISH_PAGE_DEADLINE", "SLO_ABSENT_FOR")
 
 
-def check_config(config, schema: dict, what: str = "") -> None:
-    """Raise a LoadError at config.py for the settings of `schema` missing, or the first of a wrong type."""
+def check_config(config, schema: dict, what: str = "", present_only: bool = False) -> None:
+    """Raise a LoadError at config.py for the settings of `schema` missing (unless `present_only`),
+    or the first of a wrong type."""
     values, missing = {}, []
     for name in schema:
         try:
             values[name] = getattr(config, name)
         except AttributeError:
-            missing.append(name)
+            if not present_only:
+                missing.append(name)
         except Exception as exc:  # a module __getattr__ that raises
             raise LoadError(f"config.py: {name}: {type(exc).__name__}: {exc}") from None
     if missing:
         raise LoadError(f"config.py: must define {', '.join(missing)}{what}")
     for name, hint in schema.items():
+        if name not in values:
+            continue
         wrong = problem(name, values[name], hint)
         if wrong is not None:
             raise LoadError(f"config.py: {wrong}")
+
+
+def check_settings(config, root: str) -> None:
+    """config.py alone, before any definition imports it: what it must define, every
+    setting's type (those needed only with ROUTING or SLOs too, when present) and value."""
+    check_config(config, CONFIG)
+    check_config(config, {**ROUTING_CONFIG, **SLO_CONFIG}, present_only=True)
+    settings.check_values(config, root)
 
 
 def load(root: str) -> Project:
     root = os.path.abspath(root)
     if not os.path.isfile(os.path.join(root, "config.py")):
         raise LoadError(f"{root}: not a project root (no config.py)")
-    mods = _import_all(root)
+    mods = _import_all(root, lambda config: check_settings(config, root))
     config, catalog_mod = mods["config"], mods["catalog"]
-    check_config(config, CONFIG)
     metrics = _expect(catalog_mod, "METRICS", Metric, root)
     sources = _expect(catalog_mod, "SOURCES", MetricSource, root)
     cluster = getattr(config, "CLUSTER_LABEL", "")
@@ -149,7 +161,9 @@ def _check_burn_rate_windows(config) -> None:
             raise LoadError(f"config.py: SLO_ALERT_FOR has no `for` for severity `{w.severity}` (SLO_BURN_RATE_WINDOWS[{i}])")
 
 
-def _import_all(root: str) -> dict:
+def _import_all(root: str, config_check=None) -> dict:
+    """The definition modules of `root`; `config_check(config)` runs right after config.py,
+    before the others import it (so that its mistakes are reported at config.py)."""
     # Definitions use plain top-level names (`import config`); forget any copy
     # imported from another root so that `--root` always means what it says.
     for name in list(sys.modules):
@@ -160,6 +174,8 @@ def _import_all(root: str) -> dict:
         mods = {}
         for name in MODULES:
             mods[name] = _import(name, root)
+            if name == "config" and config_check is not None:
+                config_check(mods[name])
         return mods
     finally:
         sys.path.remove(root)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
@@ -144,6 +145,11 @@ class Threshold:
     value: float | None
     color: str
 
+    def validate(self) -> None:
+        # JSON has no NaN or Infinity: the step would be written `null`, a second base step.
+        if self.value is not None and not is_finite(self.value):
+            raise ValueError(f"Threshold: `value` {self.value!r} is not a finite number (None is the base step)")
+
 
 @dataclass(frozen=True)
 @checked
@@ -166,6 +172,17 @@ class Panel:
     # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
     passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        for name in ("min", "max"):
+            value = getattr(self, name)
+            if value is not None and not is_finite(value):
+                raise ValueError(f"Panel {self.title!r}: `{name}` {value!r} is not a finite number")
+        for name in ("width", "height"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Panel {self.title!r}: `{name}` {getattr(self, name)} must be at least 1 grid unit")
+        if self.decimals is not None and not 0 <= self.decimals <= 20:
+            raise ValueError(f"Panel {self.title!r}: `decimals` {self.decimals} must be from 0 to 20")
 
 
 @dataclass(frozen=True)
@@ -287,6 +304,16 @@ class Scenario:
         for value in self.value if isinstance(self.value, tuple) else (self.value,):
             if value is not None and not is_finite(value):
                 raise ValueError(f"Scenario {self.name!r}: `value` {repr(value)[:40]} is not a finite number")
+        for selector, values in self.series.items():
+            if "{{" not in values and not _SERIES_VALUES.fullmatch(values.strip()):
+                raise ValueError(f"Scenario {self.name!r}: the values of `{selector[:60]}` {values[:60]!r} are not "
+                                 "promtool's notation (e.g. `0+10x20`, `1 _x3 stale`)")
+
+
+# promtool's expanding notation for input series (native histograms, `{{...}}`, left to promtool).
+_UNSIGNED = r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|Inf|inf|NaN|nan)"
+_SERIES_TERM = rf"(?:_|stale|[-+]?{_UNSIGNED})(?:[-+]{_UNSIGNED})?(?:x\d+)?"
+_SERIES_VALUES = re.compile(rf"{_SERIES_TERM}(?:\s+{_SERIES_TERM})*")
 
 
 def is_finite(number) -> bool:
@@ -318,6 +345,18 @@ class AlertRule:
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 
+    def validate(self) -> None:
+        # The emitter writes `severity` and Prometheus sets `alertname`: either in `labels`
+        # would be silently replaced.
+        for name, by in (("severity", "`severity=`"), ("alertname", "the alert's name")):
+            if name in self.labels:
+                raise ValueError(f"AlertRule {self.name!r}: `labels` sets {name!r}, which {by} sets: "
+                                 "remove it from `labels`")
+        where = non_finite_comparison(self.expr)
+        if where:
+            raise ValueError(f"AlertRule {self.name!r}: `{where}` compares with a number that is not finite: "
+                             "the alert never fires (or always does)")
+
 
 @dataclass(frozen=True)
 @checked
@@ -327,6 +366,29 @@ class RecordingRule:
     labels: Mapping[str, str] = field(default_factory=dict)
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        where = non_finite_comparison(self.expr)
+        if where:
+            raise ValueError(f"RecordingRule {self.record!r}: `{where}` compares with a number that is not finite")
+
+
+_COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+
+
+def non_finite_comparison(expr: str) -> str:
+    """The first comparison in `expr` with a NaN or infinite literal (`x > nan`: what a float
+    threshold of NaN formats as), or "". An expression that does not parse is the lint's."""
+    try:
+        tree = promql.parse(expr)
+    except promql.ParseError:
+        return ""
+    for node in promql.nodes(tree):
+        if type(node).__name__ == "BinaryExpr" and str(node.op).strip().lower() in _COMPARISONS:
+            for side in (node.lhs, node.rhs):
+                if type(side).__name__ == "NumberLiteral" and not math.isfinite(side.val):
+                    return str(node)[:80]
+    return ""
 
 
 @dataclass(frozen=True)
@@ -434,3 +496,9 @@ class SLO:
     covered_by: tuple[str, ...] = ()
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
+
+    def validate(self) -> None:
+        # (objective and period_days: compiler/slo/rules.py, with the SLO's other rules)
+        if self.min_bad_events is not None and self.min_bad_events < 0:
+            raise ValueError(f"SLO {self.name!r}: `min_bad_events` {self.min_bad_events} cannot be negative "
+                             "(0: no low-traffic guard)")

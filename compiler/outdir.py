@@ -377,8 +377,11 @@ class Staging:
         if earlier is not None:  # the same path rendered twice: the last one wins, as in `files`
             os.remove(earlier)
         self._staged[rel] = tmp
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:  # a full disk says ENOSPC and no file: name the one being written
+            raise OSError(exc.errno, exc.strerror, exc.filename or path) from None
         os.chmod(tmp, 0o644)  # whatever the umask: as a rename of a fresh file would leave it
 
     def _finish(self) -> None:

@@ -106,32 +106,55 @@ class ParseError(ValueError):
 # `a + (a + ...)` (6,000 operators and parentheses), 20,000 nested parentheses. Counting
 # operators and parentheses, a bound of one per 4 KiB of stack (2,048 at 8 MiB) refuses
 # an expression well before that, and no expression shorter than the bound needs counting.
+# And at most MAX_OPERATORS whatever the stack: each `.lhs`/`.rhs` of the parser's Python
+# nodes is a copy of the subtree, so the lint's walk (and the caches keyed by node) holds
+# memory quadratic in the length of a chain: 160 MB for one of 1,000 terms, 660 MB for
+# 2,000, and six of 2,000 took 5.5 GB (issue 20). The largest expression of the corpus
+# (tests/lint/test_corpus.py) has far fewer.
 def stack_bytes() -> int:
     """This process's C stack limit, counted as at most 64 MiB (also when unlimited)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
     return 64 << 20 if soft == resource.RLIM_INFINITY else min(soft, 64 << 20)
 
 
-_NESTING_BOUND = stack_bytes() // 4096
-_NESTING = re.compile(r"\b(?:or|and|unless)\b|==|!=|>=|<=|[-+*/%^<>(]")
+MAX_OPERATORS = 500
+_NESTING_BOUND = min(stack_bytes() // 4096, MAX_OPERATORS)
+_NESTING = re.compile(r"\b(?:or|and|unless|atan2)\b|==|!=|>=|<=|[-+*/%^<>(]")  # every binary operator, and `(`
 
 
-# Bounded: a repeated expression is parsed once while the lint passes over it, but the
-# trees of a very large repository are not all kept (bench/run.py: peak memory).
-@lru_cache(maxsize=16384)
+# A repeated expression is parsed once while the lint passes over it, but the trees of
+# a very large repository are not all kept (bench/run.py: peak memory), and no large
+# tree is kept at all: the parser's Python tree holds a copy of each node's subtree,
+# quadratic in the operators (37 MB for a 490-term `or` chain), so fifty of them
+# cached took 1.9 GB. Parsed again when asked again: rare, and cheap beside the lint.
+_CACHED = 16384  # trees
+_CACHED_UP_TO = 64  # operators and parentheses
+_trees: dict[str, pp.Expr] = {}
+
+
 def parse(expr: str) -> pp.Expr:
-    """Parse once per distinct expression; raises ParseError with the parser's message."""
-    if len(expr) > _NESTING_BOUND:
-        nesting = len(_NESTING.findall(_STRING.sub('""', expr)))
-        if nesting > _NESTING_BOUND:
-            raise ParseError(f"too large to parse safely: {nesting} operators and parentheses, at most "
-                             f"{_NESTING_BOUND} on this stack (split it, e.g. into recording rules)")
+    """Parse once per distinct expression (small ones); raises ParseError with the parser's message."""
+    tree = _trees.get(expr)
+    if tree is not None:
+        return tree
+    nesting = len(_NESTING.findall(_STRING.sub('""', expr))) if len(expr) > _CACHED_UP_TO else 0
+    if nesting > _NESTING_BOUND:
+        raise ParseError(f"too large to check safely: {nesting} operators and parentheses, at most "
+                         f"{_NESTING_BOUND} (split it, e.g. into recording rules)")
     try:
-        return pp.parse(expr)
+        tree = pp.parse(expr)
     except BaseException as exc:  # the Rust binding raises ValueError, or a panic for odd input
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         raise ParseError(str(exc).strip() or type(exc).__name__) from None
+    if nesting <= _CACHED_UP_TO:
+        if len(_trees) >= _CACHED:
+            del _trees[next(iter(_trees))]  # the oldest
+        _trees[expr] = tree
+    return tree
+
+
+parse.cache_clear = _trees.clear  # as functools' caches are cleared (pipeline.build, tests)
 
 
 # Cached by node (the parser's nodes hash and compare by identity, and a cached node

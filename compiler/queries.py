@@ -1,7 +1,7 @@
 """Every PromQL string of a project becomes one Query before any lint rule runs.
 
-A Query is parsed once (promql.parse caches by text, so a repeated expression is
-parsed once per process); what several rules need from its tree (the nodes, the
+A Query is parsed once, on first use (promql.parse caches small trees by text, so a
+repeated expression is parsed once per process); what several rules need from its tree (the nodes, the
 selectors) is computed on first use and kept.
 
 A lint rule of scope "query" reads only what `key` determines (the text, the
@@ -29,16 +29,33 @@ class Query:
     owner: object = None  # the TargetView or RuleView it came from: not for query rules (see above)
     legend: str = ""  # a panel target's legend format
     expanded: str = ""
-    ast: object = None
-    error: str = ""
+    _ast: object = field(default=None, repr=False)
+    _error: str | None = field(default=None, repr=False)  # None: not parsed yet
     _nodes: list | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.expanded = promql.expand(self.expr) if self.origin == PANEL else self.expr
+
+    # Parsed on first use, not when made: every query of a file is made before the lint
+    # starts, and a large tree costs memory quadratic in its operators (promql.parse),
+    # so only the trees being linted are alive at once (drop_tree frees each after).
+    @property
+    def ast(self):
+        if self._error is None:
+            self._parse()
+        return self._ast
+
+    @property
+    def error(self) -> str:
+        if self._error is None:
+            self._parse()
+        return self._error
+
+    def _parse(self) -> None:
         try:
-            self.ast = promql.parse(self.expanded)
+            self._ast, self._error = promql.parse(self.expanded), ""
         except promql.ParseError as exc:
-            self.error = str(exc)
+            self._ast, self._error = None, str(exc)
 
     @property
     def key(self) -> tuple:
@@ -50,8 +67,8 @@ class Query:
         # `owner` too: the view refers back to this query, a cycle that only the
         # cyclic GC would free, and the build runs without it (build.py).
         self.owner = None
-        if self.ast is not None:
-            self.ast, self._nodes, self.error = None, None, "tree dropped after lint"
+        if self._ast is not None:
+            self._ast, self._nodes, self._error = None, None, "tree dropped after lint"
 
     @property
     def nodes(self) -> list:

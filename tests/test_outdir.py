@@ -159,14 +159,15 @@ def test_a_full_disk_while_staging_leaves_out_as_it_was(tmp_path, monkeypatch):
         calls.append(fd)
         if len(calls) == 2:
             os.close(fd)
-            raise OSError(28, "No space left on device", "b.yaml")
+            raise OSError(28, "No space left on device")  # as write() raises it: no file name
         return real_fdopen(fd, *args)
 
     monkeypatch.setattr(os, "fdopen", full)
     staging.add("a.yaml", b"a2\n")
     staging.add("b.yaml", b"b2\n")
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="No space") as raised:
         staging.commit({"a.yaml": b"a2\n", "b.yaml": b"b2\n"})
+    assert raised.value.filename == os.path.join(out, "b.yaml")  # build.py prints it beside the error
     assert tree(out) == before
 
 

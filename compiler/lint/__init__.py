@@ -150,6 +150,7 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
                 if memo and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
                     known[query.key] = per_rule  # (a result with its own location stays unshared)
             query.drop_tree()  # parents come first: nothing after a query reads its tree
+            analysis.clear()  # caches keyed by its nodes would keep the tree alive (issue 20: memory)
         else:
             per_rule = [(rule, _results(rule, subject.obj, ctx)) for rule in by_scope.get(subject.scope, ())]
         for rule, results in per_rule:

@@ -10,7 +10,7 @@ FRAMEWORK_IDS = ("input/read", "input/parse", "input/unknown", "lint/ignore")
 
 
 def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(), severity=(),
-         catalog_strict: bool = False) -> tuple[int, str, str]:
+         catalog_strict: bool = False, max_bytes: int | None = None) -> tuple[int, str, str]:
     """(exit status, report for stdout, one-line summary for stderr); raises LoadError/UsageError."""
     from .registry import RULES
 
@@ -18,9 +18,10 @@ def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(
     policy = Policy.build(project.config, disable, severity, [r.ID for r in RULES] + list(FRAMEWORK_IDS))
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
     if paths:
-        from .external import lint_files
+        from .external import MAX_FILE_BYTES, lint_files
 
-        findings = lint_files(project, list(paths), rules=rules, catalog_strict=catalog_strict)
+        findings = lint_files(project, list(paths), rules=rules, catalog_strict=catalog_strict,
+                              max_bytes=max_bytes or MAX_FILE_BYTES)
     else:
         from ..pipeline import expand  # SLO expansion: lint what the build would emit
 

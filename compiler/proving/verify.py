@@ -9,7 +9,9 @@
    alert's signal (its expression without the final threshold) must return series
    while the alert itself stays quiet; recording rules must produce series.
 
-`running_prometheus` and `backfill` are reusable (e.g. by a preview command).
+`running_prometheus` and `backfill` are reusable (e.g. by a preview command). Every
+child runs under compiler/children.py: stopped with us on any signal, SIGKILL included,
+and its temporary directory removed.
 """
 from __future__ import annotations
 
@@ -18,10 +20,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .. import pipeline, promql, selection
+from .. import children, pipeline, promql, selection
 from . import scenarios, simulate, vanish
 from ..model import AlertRule, RecordingRule, ref_ids
 
@@ -39,6 +39,12 @@ READY_TIMEOUT = 30.0
 
 class ToolMissing(RuntimeError):
     pass
+
+
+class ToolFailed(RuntimeError):
+    """promtool refused the data, or Prometheus did not start: one line for the user, exit 1."""
+
+    exit_status = 1
 
 
 def tools() -> tuple[str, str]:
@@ -53,11 +59,23 @@ def tools() -> tuple[str, str]:
 # --- a backfilled Prometheus ----------------------------------------------------------------
 
 
-def backfill(promtool: str, openmetrics_path: str, data_dir: str) -> None:
-    result = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", openmetrics_path, data_dir],
-                            capture_output=True, text=True)
+@contextlib.contextmanager
+def _supervising(supervisor: children.Supervisor | None):
+    """`supervisor`, or one of our own for the duration (its temporary directory unused)."""
+    if supervisor is not None:
+        yield supervisor
+    else:
+        with children.supervised("codeverify-child-") as own:
+            yield own
+
+
+def backfill(promtool: str, openmetrics_path: str, data_dir: str, supervisor: children.Supervisor | None = None) -> None:
+    with _supervising(supervisor) as sup:
+        result = sup.run([promtool, "tsdb", "create-blocks-from", "openmetrics", openmetrics_path, data_dir],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"promtool could not backfill {openmetrics_path}: {result.stderr.strip() or result.stdout}")
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines() or [""]
+        raise ToolFailed(f"promtool could not backfill {openmetrics_path}: {said[-1]}")
 
 
 def free_port() -> int:
@@ -68,7 +86,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_prometheus(prometheus: str, data_dir: str, rule_files: list[str] = (), evaluation_interval: str = "1s",
-                       scrape_configs: list[dict] = ()):
+                       supervisor: children.Supervisor | None = None, scrape_configs: list[dict] = ()):
     """Start `prometheus` on 127.0.0.1:<free port> over `data_dir`; yield its base URL; stop it by pid.
 
     No scrape jobs unless `scrape_configs` are given: the data is what was backfilled. A
@@ -84,24 +102,17 @@ def running_prometheus(prometheus: str, data_dir: str, rule_files: list[str] = (
         yaml.safe_dump(settings, fh)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(os.path.join(data_dir, "prometheus.log"), "w")
-    proc = subprocess.Popen(
-        [prometheus, f"--config.file={config_path}", f"--storage.tsdb.path={data_dir}",
-         f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=3650d"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_ready(url, proc, os.path.join(data_dir, "prometheus.log"))
-        yield url
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
+    with _supervising(supervisor) as sup, open(os.path.join(data_dir, "prometheus.log"), "w") as log:
+        proc = sup.popen(
+            [prometheus, f"--config.file={config_path}", f"--storage.tsdb.path={data_dir}",
+             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=3650d"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_ready(url, proc, os.path.join(data_dir, "prometheus.log"))
+            yield url
+        finally:
+            sup.stop(proc)
 
 
 def _wait_ready(url: str, proc: subprocess.Popen, log_path: str) -> None:
@@ -109,7 +120,8 @@ def _wait_ready(url: str, proc: subprocess.Popen, log_path: str) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             with open(log_path) as fh:
-                raise RuntimeError(f"prometheus exited with {proc.returncode}: {fh.read()[-2000:]}")
+                last = (fh.read()[-2000:].strip().splitlines() or [""])[-1]
+                raise ToolFailed(f"prometheus exited with {proc.returncode}: {last} (log: {log_path})")
         try:
             with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as resp:
                 if resp.status == 200:
@@ -117,7 +129,7 @@ def _wait_ready(url: str, proc: subprocess.Popen, log_path: str) -> None:
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"prometheus at {url} was not ready within {READY_TIMEOUT:.0f}s")
+    raise ToolFailed(f"prometheus at {url} was not ready within {READY_TIMEOUT:.0f}s")
 
 
 class QueryError(RuntimeError):
@@ -368,7 +380,8 @@ def _run(check: Check, url: str, expr: str, at: float, range_s: int = 0, step: i
         check.ok, check.error = False, "no series"
 
 
-def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: str) -> list[Check]:
+def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: str,
+                    supervisor: children.Supervisor | None = None) -> list[Check]:
     """Each test case as its own promtool test file next to a copy of out/prometheus.
 
     The files are shared among one promtool per core: an SLO's cases take a
@@ -387,15 +400,20 @@ def check_scenarios(project, files: dict[str, bytes], promtool: str, workdir: st
     if not paths:
         return []
     workers = max(1, min(os.cpu_count() or 1, len(paths)))
-    runs = [subprocess.Popen([promtool, "test", "rules", *paths[i::workers]], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, cwd=os.path.dirname(paths[0]))
-            for i in range(workers)]
     outcome = {}
-    for run in runs:
-        sections = re.split(r"^Unit Testing:\s+", run.communicate()[0], flags=re.M)
-        for section in sections[1:]:
-            name, _, body = section.partition("\n")
-            outcome[os.path.basename(name.strip())] = body.strip()
+    with _supervising(supervisor) as sup:
+        runs = [sup.popen([promtool, "test", "rules", *paths[i::workers]], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, cwd=os.path.dirname(paths[0]))
+                for i in range(workers)]
+        try:
+            for run in runs:
+                sections = re.split(r"^Unit Testing:\s+", run.communicate()[0], flags=re.M)
+                for section in sections[1:]:
+                    name, _, body = section.partition("\n")
+                    outcome[os.path.basename(name.strip())] = body.strip()
+        finally:
+            for run in runs:
+                sup.stop(run)
     checks = []
     for path, (names, _) in zip(paths, cases):
         body = outcome.get(os.path.basename(path), "no result from promtool")
@@ -413,8 +431,8 @@ def _write(path: str, data: bytes) -> None:
 
 
 def _seconds(duration: str) -> int:
-    units = {"s": 1, "m": 60, "h": 3600}
-    return int(duration[:-1]) * units[duration[-1]]
+    """Whole seconds of SCRAPE_INTERVAL (compiler/load.py has checked it is a positive number of them)."""
+    return int(promql.duration_seconds(duration))
 
 
 @contextlib.contextmanager
@@ -427,19 +445,20 @@ def synthetic_prometheus(result: pipeline.Build, hours: float = 3, knobs: simula
     promtool, prometheus = tools()
     project = result.project
     scrape_s = _seconds(project.config.SCRAPE_INTERVAL)
-    with tempfile.TemporaryDirectory(prefix="codeverify-synthetic-") as tmp:
+    with children.supervised("codeverify-synthetic-") as sup:
+        tmp = sup.dir
         end = int(time.time()) // scrape_s * scrape_s
         data_path = os.path.join(tmp, "codeverify.om")
         samples = simulate.write(data_path, project.catalog, project.config, end - int(hours * 3600), end,
                                  scrape_s, knobs)
         data_dir = os.path.join(tmp, "data")
-        backfill(promtool, data_path, data_dir)
+        backfill(promtool, data_path, data_dir, sup)
         rule_files = []
         for rel, data in sorted(result.files.items()):
             if rel.startswith("prometheus/"):
                 rule_files.append(os.path.join(tmp, "out", rel))
                 _write(rule_files[-1], data)
-        with running_prometheus(prometheus, data_dir, rule_files) as url:
+        with running_prometheus(prometheus, data_dir, rule_files, supervisor=sup) as url:
             yield url, end, samples
 
 
@@ -453,9 +472,9 @@ def verify(result: pipeline.Build, hours: float = 3, range_s: int = 3600,
     project = result.project
     scrape_s = _seconds(project.config.SCRAPE_INTERVAL)
     report = Report()
-    with tempfile.TemporaryDirectory(prefix="codeverify-verify-") as tmp:
+    with children.supervised("codeverify-verify-") as sup:
         started = time.perf_counter()
-        report.scenarios = check_scenarios(project, result.files, promtool, tmp)
+        report.scenarios = check_scenarios(project, result.files, promtool, sup.dir, sup)
         report.figures["scenarios"] = f"{time.perf_counter() - started:.1f}s"
 
     started = time.perf_counter()

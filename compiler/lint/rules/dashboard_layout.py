@@ -20,7 +20,10 @@ def check(dash, ctx):
     placed: dict = {}
     for panel in dash.panels:
         width = panel.grid[2] if panel.grid else panel.width
-        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= COLUMNS:
+        if width is None:  # a dashboard's JSON without gridPos: Grafana gives the panel its default place
+            yield (f"panel '{panel.title}' has no gridPos: Grafana places it by the schema's defaults "
+                   "(12 columns by 9 at the top left), over whatever is there", "warning")
+        elif isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= COLUMNS:
             yield f"panel '{panel.title}' is {width} columns wide: the grid has {COLUMNS}"
         elif panel.grid and isinstance(panel.grid[0], (int, float)) and panel.grid[0] + width > COLUMNS:
             yield f"panel '{panel.title}' ends at column {panel.grid[0] + width}, past column {COLUMNS}"
