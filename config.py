@@ -144,6 +144,20 @@ MULTI_CLUSTER = False
 NAMESPACE_VAR = "namespace"
 CLUSTER_VAR = "cluster"
 
+# Traces: Tempo receives CodeVerify's OpenTelemetry spans (the guide's Tracing). Every log
+# line carries the trace's id in this JSON field, and exemplars on the latency histograms
+# carry it under this label name (the Python client's `exemplar={"trace_id": ...}`).
+TRACE_ID_FIELD = "trace_id"
+TEMPO_DATASOURCE_VAR = "tempo"
+# The Grafana datasources out/helm/kube-prometheus-stack-values.yaml provisions. The uids
+# are what derived fields and exemplar links point at; "prometheus" is the uid
+# kube-prometheus-stack gives its own Prometheus datasource.
+DATASOURCE_UIDS = {"prometheus": "prometheus", "loki": "loki", "tempo": "tempo"}
+# The services of the guide's `loki` and `tempo` Helm releases in NAMESPACE (both charts
+# serve their HTTP API on port 3100).
+LOKI_URL = "http://loki.monitoring.svc:3100"
+TEMPO_URL = "http://tempo.monitoring.svc:3100"
+
 # The exporters next to CodeVerify's PostgreSQL and Redis (Bitnami charts' metrics
 # sidecars): their ServiceMonitors name the job after the metrics Service.
 POSTGRES_EXPORTER_JOB = "codeverify-postgresql-metrics"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import catalog
 import config
+from compiler.conventions import by_keep
 from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
@@ -12,13 +13,16 @@ from .absence import absent
 # matched, but the alert lost every label, `namespace` included. prometheus-operator's
 # AlertmanagerConfig only routes alerts whose namespace label is its own namespace, so a
 # namespace-less alert reaches only the global route. `by (namespace)` on both sides keeps
-# the sides matching and costs nothing (one series per CodeVerify installation).
+# the sides matching and costs nothing (one series per CodeVerify installation). by_keep adds
+# the cluster label: behind Thanos, two clusters' `codeverify` namespaces stay two alerts.
+_BY = by_keep(config, "namespace")
+
 HIGH_ERROR_RATE = AlertRule(
     name="HighErrorRate",
     expr=f"""
-sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}, status=~"5.."}}[5m]))
+sum by ({_BY}) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}, status=~"5.."}}[5m]))
 /
-sum by (namespace) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}}}[5m]))
+sum by ({_BY}) (rate(codeverify_http_requests_total{{{config.API_SELECTOR}}}[5m]))
 > {config.ERROR_RATE_ALERT}
 """.strip(),
     for_="5m",
@@ -73,7 +77,7 @@ HIGH_LATENCY = AlertRule(
     name="HighLatency",
     expr=f"""
 histogram_quantile(0.95,
-  sum by (namespace, le) (rate(codeverify_http_request_duration_seconds_bucket{{{config.API_SELECTOR}}}[5m]))
+  sum by ({by_keep(config, "namespace", "le")}) (rate(codeverify_http_request_duration_seconds_bucket{{{config.API_SELECTOR}}}[5m]))
 ) > {config.LATENCY_P95_ALERT_SECONDS}
 """.strip(),
     for_="5m",

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import config
+from compiler.conventions import by_keep
 from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
 from .absence import absent
 
 _LLM = f"codeverify_llm_requests_total{{{config.WORKER_SELECTOR}"
+_BY = by_keep(config, "namespace", "provider")  # and the cluster label (compiler/conventions.py)
 
 # The guide has a runbook for LLM API failures (llm-api-failures.md) but no alert that
 # links to it; this is the alert its debugging query implies: the share of failed LLM
@@ -18,12 +20,12 @@ HIGH_LLM_ERROR_RATE = AlertRule(
     name="HighLLMErrorRate",
     expr=f"""
 (
-  sum by (namespace, provider) (rate({_LLM}, status="error"}}[10m]))
+  sum by ({_BY}) (rate({_LLM}, status="error"}}[10m]))
   /
-  sum by (namespace, provider) (rate({_LLM}}}[10m]))
+  sum by ({_BY}) (rate({_LLM}}}[10m]))
 ) > {config.LLM_ERROR_RATE_ALERT}
 and
-sum by (namespace, provider) (increase({_LLM}}}[10m])) >= {config.LLM_MIN_REQUESTS}
+sum by ({_BY}) (increase({_LLM}}}[10m])) >= {config.LLM_MIN_REQUESTS}
 """.strip(),
     for_="10m",
     severity="warning",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import config
+from compiler.conventions import by_keep
 from compiler.proving import scrape
 from compiler.model import AlertRule, RuleGroup, Scenario
 
@@ -12,7 +13,7 @@ from .absence import absent
 # one alert per queue and keeps the labels routing and the description need.
 QUEUE_BACKLOG = AlertRule(
     name="QueueBacklog",
-    expr=f"max by (namespace, queue) (codeverify_queue_length) > {config.QUEUE_BACKLOG_JOBS}",
+    expr=f'max by ({by_keep(config, "namespace", "queue")}) (codeverify_queue_length) > {config.QUEUE_BACKLOG_JOBS}',
     for_="10m",
     severity="warning",
     summary="The analysis queue has held more than 100 jobs for 10 minutes.",
@@ -50,16 +51,17 @@ QUEUE_BACKLOG = AlertRule(
 # The guide's `sum(up{app="codeverify-worker"}) < 2` returns nothing when no worker target
 # exists at all (deployment scaled to 0, pods gone, ServiceMonitor broken): sum() of an
 # empty vector is empty, so the alert never fires in a total outage. The fallback series
-# is 0 for the app namespace whenever that namespace has no worker target; `or` drops it
-# when the real sum exists (same label set). label_replace gives the fallback the
-# `namespace` label so that the alert still routes (see alerts/api.py).
+# is 0 for the app namespace whenever that namespace has no worker target; `or on
+# (namespace)` drops it when a real sum exists for the namespace (the sums also carry the
+# cluster label where there is one, which the fallback cannot know). label_replace gives
+# the fallback the `namespace` label so that the alert still routes (see alerts/api.py).
 # `up` has `app` only because the ServiceMonitor copies the pod label (podTargetLabels).
 WORKER_DOWN = AlertRule(
     name="WorkerDown",
     expr=f"""
 (
-  sum by (namespace) (up{{{config.WORKER_SELECTOR}}})
-  or
+  sum by ({by_keep(config, "namespace")}) (up{{{config.WORKER_SELECTOR}}})
+  or on (namespace)
   label_replace(vector(0), "namespace", "{config.APP_NAMESPACE}", "", "")
 ) < {config.MIN_WORKERS}
 """.strip(),
@@ -99,6 +101,28 @@ WORKER_DOWN = AlertRule(
             fires=({"namespace": config.APP_NAMESPACE},),
             value=0,
         ),
+        # Behind Thanos every series carries the cluster label: the 0 fallback, which has
+        # none, must not fire beside a cluster's real count.
+        Scenario(
+            "with a cluster label, stays quiet with two workers up",
+            {
+                scrape.series("up", {**scrape.worker(config, 0), config.CLUSTER_LABEL: "east"}): "1x15",
+                scrape.series("up", {**scrape.worker(config, 1), config.CLUSTER_LABEL: "east"}): "1x15",
+            },
+            at="10m",
+        ),
+        Scenario(
+            "with a cluster label, fires for the cluster whose worker is down",
+            {
+                scrape.series("up", {**scrape.worker(config, 0), config.CLUSTER_LABEL: "east"}): "1x15",
+                scrape.series("up", {**scrape.worker(config, 1), config.CLUSTER_LABEL: "east"}): "1x15",
+                scrape.series("up", {**scrape.worker(config, 0), config.CLUSTER_LABEL: "west"}): "1x15",
+                scrape.series("up", {**scrape.worker(config, 1), config.CLUSTER_LABEL: "west"}): "0x15",
+            },
+            at="10m",
+            fires=({config.CLUSTER_LABEL: "west", "namespace": config.APP_NAMESPACE},),
+            value=1,
+        ),
     ),
 )
 
@@ -107,9 +131,9 @@ WORKER_DOWN = AlertRule(
 HIGH_ANALYSIS_FAILURE_RATE = AlertRule(
     name="HighAnalysisFailureRate",
     expr=f"""
-sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}, status="failed"}}[1h]))
+sum by ({by_keep(config, "namespace")}) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}, status="failed"}}[1h]))
 /
-sum by (namespace) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1h]))
+sum by ({by_keep(config, "namespace")}) (rate(codeverify_analyses_total{{{config.WORKER_SELECTOR}}}[1h]))
 > {config.ANALYSIS_FAILURE_ALERT}
 """.strip(),
     for_="15m",

@@ -122,3 +122,14 @@ def seconds(duration: str) -> int:
     if not m:
         raise ValueError(f"`{duration}` is not a duration like 5m, 1h or 30d")
     return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def by_keep(config, *labels: str) -> str:
+    """The label list of an alert's or recording rule's `by (...)`: the cluster label, then `labels`.
+
+    kubernetes-mixin's `%(clusterLabel)s` in every aggregation: behind Thanos or Mimir two
+    clusters' series would otherwise sum into one alert. Where no series has the label (one
+    Prometheus) `by (cluster, ...)` changes nothing.
+    """
+    cluster = getattr(config, "CLUSTER_LABEL", "")
+    return ", ".join(dict.fromkeys(([cluster] if cluster else []) + list(labels)))

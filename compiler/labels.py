@@ -59,6 +59,15 @@ NONE = LabelSet(EMPTY, EMPTY)
 OPEN = LabelSet(EMPTY, None)
 
 
+# Series every Prometheus writes itself (rule evaluation, scrapes): known to any Prometheus,
+# so not "outside the catalog" in other people's files.
+PROMETHEUS_SERIES = frozenset({
+    "ALERTS", "ALERTS_FOR_STATE", "up", "scrape_duration_seconds", "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling", "scrape_series_added", "scrape_timeout_seconds",
+    "scrape_sample_limit", "scrape_body_size_bytes",
+})
+
+
 class Known:
     """What the analysis may assume about series: the catalog where it applies, and recorded outputs.
 
@@ -76,7 +85,7 @@ class Known:
         self.namespaces = tuple(namespaces)
         self.scrapes = dict(scrapes or {})
         self.recorded: dict[str, list] = dict(recorded or {})
-        self._visiting: set[str] = set()
+        self.visiting: set[str] = set()  # recording rules being expanded (a rule reading itself)
 
     def owns(self, name: str) -> bool:
         """Whether `name` is in the catalog's namespace, so that a missing metric is a mistake."""
@@ -166,12 +175,12 @@ def _selector(sel, known: Known) -> LabelSet:
     required, named = _matcher_labels(sel)
     name = promql.metric_name(sel)
     definitions = known.recorded.get(name) if name is not None else None
-    if definitions and name not in known._visiting:
-        known._visiting.add(name)  # a recording rule that reads itself would loop
+    if definitions and name not in known.visiting:
+        known.visiting.add(name)  # a recording rule that reads itself would loop
         try:
             found = [_recorded(expr, static, known) for expr, static in definitions]
         finally:
-            known._visiting.discard(name)
+            known.visiting.discard(name)
         sure = frozenset.intersection(*(f.sure for f in found)) | required
         mays = [f.may for f in found]
         may = None if any(m is None for m in mays) else frozenset.union(*mays) | named
@@ -218,14 +227,7 @@ def _call(node, known: Known) -> LabelSet:
         return NONE
     args = node.args
     if name in ("absent", "absent_over_time"):
-        arg = strip(args[0]) if args else None
-        sel = arg.vector_selector if isinstance(arg, pp.MatrixSelector) else arg
-        if not isinstance(sel, pp.VectorSelector):
-            return NONE
-        # absent() returns one series with the selector's equality matchers as labels.
-        eq = frozenset(m.name for m in sel.matchers.matchers
-                       if m.op == pp.MatchOp.Equal and m.name != "__name__" and m.value != "")
-        return LabelSet(eq, eq)
+        return _absent(args)
     vector_args = [a for a in args if not promql.is_scalar(a)]
     if not vector_args:
         return NONE
@@ -234,14 +236,30 @@ def _call(node, known: Known) -> LabelSet:
         return LabelSet(inner.sure - {"le"}, None if inner.may is None else inner.may - {"le"})
     inner = labels(vector_args[0], known)
     if name in ("label_replace", "label_join") and len(args) > 1:
-        dst = promql.string_value(args[1])
-        if dst is None:
-            return LabelSet(inner.sure, None)
-        sure = inner.sure
-        if name == "label_replace" and _constant_replace(args):
-            sure = sure | {dst}
-        return LabelSet(sure, None if inner.may is None else inner.may | {dst})
+        return _relabel(name, args, inner)
     return inner
+
+
+def _absent(args) -> LabelSet:
+    """absent() returns one series with the selector's equality matchers as labels."""
+    arg = strip(args[0]) if args else None
+    sel = arg.vector_selector if isinstance(arg, pp.MatrixSelector) else arg
+    if not isinstance(sel, pp.VectorSelector):
+        return NONE
+    eq = frozenset(m.name for m in sel.matchers.matchers
+                   if m.op == pp.MatchOp.Equal and m.name != "__name__" and m.value != "")
+    return LabelSet(eq, eq)
+
+
+def _relabel(name: str, args, inner: LabelSet) -> LabelSet:
+    """label_replace/label_join add their destination (on every series only for a constant replace)."""
+    dst = promql.string_value(args[1])
+    if dst is None:
+        return LabelSet(inner.sure, None)
+    sure = inner.sure
+    if name == "label_replace" and _constant_replace(args):
+        sure = sure | {dst}
+    return LabelSet(sure, None if inner.may is None else inner.may | {dst})
 
 
 def _constant_replace(args) -> bool:

@@ -18,9 +18,13 @@ from . import settings
 from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
-from .model import SLO, AlertRule, BurnRateWindow, Dashboard, Metric, MetricSource, RecordingRule, RuleGroup
-from .routing import Routing, undefined_receivers
+from .model import SLO, AlertRule, BurnRateWindow, Dashboard, LogStream, Metric, MetricSource, RecordingRule, RuleGroup
+from typing import TYPE_CHECKING
+
 from .typecheck import problem
+
+if TYPE_CHECKING:  # imported by load(): `build.py lint PATH` reads config and catalog only
+    from .routing import Routing
 
 MODULES = ("config", "catalog", "dashboards", "alerts", "slo")
 
@@ -38,6 +42,8 @@ class Project:
     # alerts.ROUTING when the project routes its alerts (compiler/routing.py), else None.
     routing: Routing | None = None
     extra: dict = field(default_factory=dict)
+    # catalog.LOGS: the log streams LogQL queries may select, and their fields.
+    logs: tuple[LogStream, ...] = ()
 
     def all_groups(self) -> tuple[RuleGroup, ...]:
         return tuple(self.groups) + tuple(self.slo_groups)
@@ -62,6 +68,10 @@ CONFIG = {
 ROUTING_CONFIG = {
     "ALERTMANAGER_CONFIG_NAME": str, "ALERTMANAGER_CONFIG_NAMESPACE": str, "ALERTMANAGER_SECRET": str,
     "ALERTMANAGER_SECRETS_DIR": str, "PAGERDUTY_ROUTING_KEY_KEY": str, "SLACK_WEBHOOK_URL_KEY": str,
+}
+# Only with TEMPO_URL: the datasources of out/helm/ (compiler/emit/datasources.py).
+TRACES_CONFIG = {
+    "TRACE_ID_FIELD": str, "DATASOURCE_UIDS": Mapping[str, str], "LOKI_URL": str, "TEMPO_URL": str,
 }
 SLO_CONFIG = {
     "SLO_RULES_NAME": str, "SLO_DASHBOARD_UID": str, "SLO_BURN_RATE_WINDOWS": tuple[BurnRateWindow, ...],
@@ -114,12 +124,13 @@ def load(root: str) -> Project:
     config, catalog_mod = mods["config"], mods["catalog"]
     metrics = _expect(catalog_mod, "METRICS", Metric, root)
     sources = _expect(catalog_mod, "SOURCES", MetricSource, root)
-    cluster = getattr(config, "CLUSTER_LABEL", "")
-    catalog = Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
+    catalog = catalog_of(config, metrics, sources)
     dashboards = _definitions(mods["dashboards"], "DASHBOARDS", Dashboard, root)
     groups = _definitions(mods["alerts"], "GROUPS", RuleGroup, root)
     _check_rules_grouped(mods["alerts"], groups, root)
     slos = _definitions(mods["slo"], "SLOS", SLO, root)
+    from .routing import Routing, undefined_receivers
+
     routing = getattr(mods["alerts"], "ROUTING", None)
     if routing is not None and not isinstance(routing, Routing):
         where = relpath(mods["alerts"].__file__, root)
@@ -129,13 +140,25 @@ def load(root: str) -> Project:
         raise LoadError(f"{where}: route sends to receiver `{name}`, which ROUTING.receivers does not define")
     if routing is not None:
         check_config(config, ROUTING_CONFIG, " (alerts define ROUTING)")
+    if hasattr(config, "TEMPO_URL"):
+        check_config(config, TRACES_CONFIG, " (TEMPO_URL is set)")
+        missing = {"prometheus", "loki", "tempo"} - set(config.DATASOURCE_UIDS)
+        if missing:
+            raise LoadError(f"config.py: DATASOURCE_UIDS has no uid for {', '.join(sorted(missing))}")
     if slos:
         check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(config)
     if hasattr(config, "PROBE_JOB"):
         check_config(config, PROBE_CONFIG, " (config.py defines PROBE_JOB)")
     _check_optional_durations(config)
-    return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
+    logs = _expect(catalog_mod, "LOGS", LogStream, root) if hasattr(catalog_mod, "LOGS") else ()
+    return Project(root, config, catalog, dashboards, groups, slos, routing=routing, logs=logs)
+
+
+def catalog_of(config, metrics, sources) -> Catalog:
+    """The Catalog of a project (also what `build.py lint PATH` loads, compiler/lint/cli.py)."""
+    cluster = getattr(config, "CLUSTER_LABEL", "")
+    return Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
 
 
 def _check_optional_durations(config) -> None:

@@ -14,7 +14,7 @@ from .contract import codegen
 from .proving import scenarios, slo_scenarios, vanish
 from .slo import dashboard as slo_dashboard
 from .slo import rules as slo_rules
-from .emit import alertmanager, kube, rules
+from .emit import alertmanager, datasources, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
@@ -115,10 +115,15 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
 
 
 def check(project: Project) -> list[Finding]:
-    """Every finding of the lint, of the alert scenarios and of the series-vanish check, one per SLO for what
-    its rules share."""
-    return collapse_generated(
-        lint.run(project, lint.subjects(project)) + scenarios.check(project) + vanish.check(project), project)
+    """Every finding of the lint, of the alert scenarios and of the series-vanish check, one per SLO for what its rules share.
+
+    The lint's findings go through config.LINT_RULES as `build.py lint` applies it (a rule the
+    project turned off does not fail its build either).
+    """
+    from .lint.command import policy_of
+
+    found = policy_of(project.config).apply(lint.run(project, lint.subjects(project)))
+    return collapse_generated(found + scenarios.check(project) + vanish.check(project), project)
 
 
 def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[str, bytes]) -> Build:
@@ -238,6 +243,9 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         files[f"prometheusrule-{name}.yaml"] = to_yaml(rule, sources)
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
+    if hasattr(config, "TEMPO_URL"):  # a project with traces: the datasources that link to them
+        files["helm/kube-prometheus-stack-values.yaml"] = to_yaml(
+            datasources.kube_prometheus_stack_values(config), "config.py")
     if hasattr(config, "PROBE_JOB"):  # a project that probes its health endpoints (config.py)
         for name, obj in kube.probes(config).items():
             files[f"probe-{name}.yaml"] = to_yaml(obj, "config.py")

@@ -229,7 +229,9 @@ def low_traffic(slo: SLO, fast: float) -> list[Phase]:
     12 events an hour for 99.9 %, none at all for 95 % (a 95 % SLO burns at most 20x).
     """
     per_hour = max(0, min(12, math.floor(1 / (2 * fast * error_budget(slo))) - 1))
-    good = [Phase(119, Fraction(1), Fraction(0), every=60 // per_hour)] if per_hour else [
+    # One good event every 60/per_hour minutes: a phase's rate is per minute, averaged
+    # over `every`, so the rate is per_hour/60 (a rate of 1 sent 60 an hour).
+    good = [Phase(119, Fraction(per_hour, 60), Fraction(0), every=60 // per_hour)] if per_hour else [
         Phase(119, Fraction(0), Fraction(0))
     ]
     return good + [Phase(1, Fraction(per_hour and 1), Fraction(1)), Phase(60, Fraction(0), Fraction(0))]

@@ -28,7 +28,9 @@ def test_definition_ignores(project, ignore, expected):
     dash = Dashboard("t", "T", "T.", (Row("R", (panel_with(ignore),)),),
                      variables=(Variable("datasource", "datasource", "prometheus"),))
     p = dataclasses.replace(project, dashboards=(dash,), groups=())
-    assert [(f.rule, f.severity) for f in lint.run(p, lint.subjects(p))] == expected
+    # Without the project's other dashboards and rules most catalog metrics are unread: not this test's point.
+    found = [(f.rule, f.severity) for f in lint.run(p, lint.subjects(p)) if f.rule != "catalog/unused-metric"]
+    assert found == expected
 
 
 @pytest.mark.parametrize("comment, expected", [

@@ -1,7 +1,8 @@
 """rule/record-name: a recording rule not named `level:metric:operations`.
 
 What it checks: a recording rule's name has at least three colon-separated parts:
-the aggregation level (labels kept), the metric, and the operations applied. The
+the aggregation level (labels kept; empty when none are, `:metric:sum`, as the
+kube-prometheus and Thanos mixins write it), the metric, and the operations applied. The
 suggested name is read from what the rule computes: its outer `by (...)` labels, the
 metric it reads (`_total` dropped once rated) and its operations, outermost first
 (`rate5m`, `max`, `ratio`; a `sum` is implied by the level).
@@ -24,7 +25,7 @@ ID = "rule/record-name"
 SEVERITY = "warning"
 SCOPE = "rule"
 
-_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*(:[a-zA-Z0-9_]+){2,}")
+_NAME = re.compile(r"[a-zA-Z0-9_]*(:[a-zA-Z0-9_]+){2,}")  # (rule/schema checks it is a metric name)
 _RATED = frozenset({"rate", "irate", "increase"})
 
 
@@ -73,12 +74,7 @@ def suggestion(ast) -> str | None:
 def _walk(node, found: dict, ops: list) -> None:
     node = a.strip(node)
     if isinstance(node, pp.AggregateExpr):
-        name, mod = a.op(node), node.modifier
-        if found["level"] is None:
-            labels = [x for x in mod.labels if not (found["quantile"] and x == "le")] if mod is not None else []
-            found["level"] = "_".join(labels) if mod is not None and mod.type == a.By else ""
-        if name != "sum":
-            ops.append(name)
+        _aggregate(node, found, ops)
         _walk(node.expr, found, ops)
     elif isinstance(node, pp.BinaryExpr):
         vectors = [s for s in (node.lhs, node.rhs) if not a.is_scalar(s)]
@@ -87,20 +83,35 @@ def _walk(node, found: dict, ops: list) -> None:
         if vectors:
             _walk(vectors[0], found, ops)
     elif isinstance(node, pp.Call):
-        fn = node.func.name
         args = [x for x in node.args if not a.is_scalar(x)]
-        if fn == "histogram_quantile" and node.args and isinstance(a.strip(node.args[0]), pp.NumberLiteral):
-            ops.append(f"p{a.strip(node.args[0]).val * 100:g}".replace(".", "_"))
-            found["quantile"] = True
-        elif args and isinstance(a.strip(args[0]), (pp.MatrixSelector, pp.SubqueryExpr)):
-            arg = a.strip(args[0])
-            ops.append(f"{fn.removesuffix('_over_time')}{pp.display_duration(arg.range)}")
-            found["rated"] = found["rated"] or fn in _RATED
-        elif fn not in ("label_replace", "label_join", "clamp_min", "clamp_max", "clamp", "abs"):
-            ops.append(fn)
+        _call(node, args, found, ops)
         if args:
             _walk(args[0], found, ops)
     elif isinstance(node, (pp.MatrixSelector, pp.SubqueryExpr, pp.UnaryExpr)):
         _walk(node.vector_selector if isinstance(node, pp.MatrixSelector) else node.expr, found, ops)
     elif isinstance(node, pp.VectorSelector) and found["metric"] is None:
         found["metric"] = promql.metric_name(node)
+
+
+def _aggregate(node, found: dict, ops: list) -> None:
+    """The outermost aggregation's `by` labels are the level; any aggregation but sum is an op."""
+    name, mod = a.op(node), node.modifier
+    if found["level"] is None:
+        labels = [x for x in mod.labels if not (found["quantile"] and x == "le")] if mod is not None else []
+        found["level"] = "_".join(labels) if mod is not None and mod.type == a.By else ""
+    if name != "sum":
+        ops.append(name)
+
+
+def _call(node, args: list, found: dict, ops: list) -> None:
+    """A function's op: p99 for a quantile, rate5m for a range function, the name otherwise."""
+    fn = node.func.name
+    if fn == "histogram_quantile" and node.args and isinstance(a.strip(node.args[0]), pp.NumberLiteral):
+        ops.append(f"p{a.strip(node.args[0]).val * 100:g}".replace(".", "_"))
+        found["quantile"] = True
+    elif args and isinstance(a.strip(args[0]), (pp.MatrixSelector, pp.SubqueryExpr)):
+        arg = a.strip(args[0])
+        ops.append(f"{fn.removesuffix('_over_time')}{pp.display_duration(arg.range)}")
+        found["rated"] = found["rated"] or fn in _RATED
+    elif fn not in ("label_replace", "label_join", "clamp_min", "clamp_max", "clamp", "abs"):
+        ops.append(fn)
