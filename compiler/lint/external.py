@@ -117,6 +117,7 @@ def _unchecked_note(subjects, ctx) -> list[Finding]:
                 if name is not None and name not in unchecked and ctx.catalog.lookup(name) is None \
                         and not ctx.known.checks(name):
                     unchecked[name] = subject.location
+        subject.obj.release()  # large trees cost memory quadratic in their size: one alive at a time
     if not unchecked:
         return []
     first = min(unchecked.values(), key=lambda loc: (loc.file, loc.line or 0))
