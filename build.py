@@ -13,10 +13,21 @@ import signal
 import sys
 import time
 
-import click
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # the compiler package lives beside this file
+
+if __name__ == "__main__" and "lint" in sys.argv[1:4]:
+    # `build.py [--root DIR] lint PATH...` runs once per file in pre-commit hooks: it starts
+    # without click and the pipeline (compiler/lint/cli.py), unless its arguments need click.
+    from compiler.lint.cli import main as _lint_main
+
+    _status = _lint_main(sys.argv[1:], HERE)
+    if _status is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_status)  # no interpreter teardown: nothing is left to flush or close
+
+import click  # noqa: E402
 
 from compiler import children, lint, pipeline, promql, write  # noqa: E402
 from compiler.errors import LoadError, OutputError, UsageError  # noqa: E402

@@ -11,7 +11,10 @@ Prints the machine and a Markdown table (stdout; progress goes to stderr):
   jsonnet route's time quoted by issue 8;
 - 100 dashboards/1,000 rules and 1,000/10,000: wall time, peak RSS and cost per object
   of our build, against promtool on the same emitted rules;
-- `build.py lint` on one 10,000-rule file against `promtool check rules` on it.
+- `build.py lint` against `promtool check rules` on the same files: one file of one rule,
+  the corpus's rule file split into one file per group linted one process per file (a
+  pre-commit hook; also all of them in one call, as pre-commit batches them), and one
+  10,000-rule file. `--lint` runs only these lint rows.
 
 Every run is a fresh process, so nothing is cached in-process; one untimed run of each
 command first warms the OS file cache and the .pyc files. The commands of a row run in
@@ -60,6 +63,7 @@ class Timing:
     seconds: list[float]
     rss_kib: list[int]
     sys_seconds: list[float]  # kernel CPU time, the command's and its children's
+    cpu_seconds: list[float] = None  # user + kernel CPU time: less sensitive than wall time to a busy machine
 
     @property
     def median(self) -> float:
@@ -73,12 +77,16 @@ class Timing:
     def median_sys(self) -> float:
         return statistics.median(self.sys_seconds)
 
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu_seconds)
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run(cmd: Command) -> tuple[float, int, float]:
+def run(cmd: Command) -> tuple[float, int, float, float]:
     """Wall seconds, peak RSS (KiB) and system CPU seconds of one run; exits if the command fails."""
     if cmd.fresh:
         shutil.rmtree(cmd.fresh, ignore_errors=True)
@@ -95,20 +103,21 @@ def run(cmd: Command) -> tuple[float, int, float]:
         if proc.returncode != 0:
             err.seek(0)
             sys.exit(f"{' '.join(cmd.argv)} exited {proc.returncode}:\n{err.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss, usage.ru_stime
+    return elapsed, usage.ru_maxrss, usage.ru_stime, usage.ru_utime + usage.ru_stime
 
 
 def alternate(label: str, commands: list[Command | None], repeat: int) -> list[Timing | None]:
     """Time each command `repeat` times, in turn; None (promtool missing) stays None."""
     present = [c for c in commands if c]
-    timings = {id(c): Timing([], [], []) for c in present}
+    timings = {id(c): Timing([], [], [], []) for c in present}
     log(f"{label}: warm-up")
     for cmd in present:
         run(cmd)
     for i in range(repeat):
         log(f"{label}: run {i + 1}/{repeat}")
         for cmd in present:
-            seconds, rss, sys_seconds = run(cmd)
+            seconds, rss, sys_seconds, cpu_seconds = run(cmd)
+            timings[id(cmd)].cpu_seconds.append(cpu_seconds)
             timings[id(cmd)].seconds.append(seconds)
             timings[id(cmd)].rss_kib.append(rss)
             timings[id(cmd)].sys_seconds.append(sys_seconds)
@@ -221,10 +230,97 @@ def machine(promtool: str | None) -> str:
     ])
 
 
+CORPUS_RULES = os.path.join(os.path.dirname(ROOT), "shared", "corpus", "promql-rules.yaml")
+ONE_RULE = """groups:
+- name: general.rules
+  rules:
+  - alert: TargetDown
+    expr: 100 * (count(up == 0) BY (cluster, job, namespace, service) / count(up) BY (cluster, job, namespace, service)) > 10
+    for: 10m
+    labels:
+      severity: warning
+    annotations:
+      description: '{{ printf "%.4g" $value }}% of the {{ $labels.job }}/{{ $labels.service }} targets are down.'
+      runbook_url: https://runbooks.prometheus-operator.dev/runbooks/general/targetdown
+      summary: One or more targets are unreachable.
+"""
+LINT_NOTES = """
+Runs: {small} of the one-rule and many-files rows, {large} of the 10,000-rule row, after one untimed
+warm-up run; each run is a fresh process (the many-files row: one process per file, in sequence);
+the commands of a row alternate. Medians of wall time. Total time of this benchmark: {total:.0f} s.
+
+³ The {n:,} rules emitted for the generated {dashboards:,}-dashboard repository, concatenated into one
+file; lint's --root is a project holding only their catalog."""
+
+
+def lint_rows(table: "Table", tmp: str, repo: str, promtool: str | None, small: int, large: int) -> int:
+    """The lint rows: one rule, many small files (one process each, one call), one large file; its rule count."""
+    one = os.path.join(tmp, "one-rule.yaml")
+    with open(one, "w", encoding="utf-8") as fh:
+        fh.write(ONE_RULE)
+    ours, prom = alternate("lint one rule", [Command([PYTHON, "build.py", "lint", one]), check_rules(promtool, [one])],
+                           small * 4)
+    table.time_row("`build.py lint` vs `promtool check rules`, a file of one rule", ours, prom, 2.0)
+    cpu_row(table, "a file of one rule", ours, prom)
+
+    if os.path.isfile(CORPUS_RULES):
+        split = os.path.join(tmp, "split")
+        n_files = split_groups(CORPUS_RULES, split)
+        files = " ".join(f"'{os.path.join(split, f)}'" for f in sorted(os.listdir(split)))
+        loop = "for f in {files}; do {cmd} \"$f\" >/dev/null 2>&1; done; true"
+        ours_cmd = Command(["sh", "-c", loop.format(files=files, cmd=f"'{PYTHON}' build.py lint")])
+        prom_cmd = Command(["sh", "-c", loop.format(files=files, cmd=f"'{promtool}' check rules")]) if promtool else None
+        ours, prom = alternate(f"lint {n_files} files", [ours_cmd, prom_cmd], small)
+        table.time_row(f"`build.py lint` vs `promtool check rules`, {n_files} files one process each "
+                       "(the corpus's rule file split by group)", ours, prom, 2.0)
+        cpu_row(table, f"{n_files} files one process each", ours, prom)
+        # What pre-commit does by default: every changed file in one call (start-up paid once).
+        paths = [os.path.join(split, f) for f in sorted(os.listdir(split))]
+        # (exit 1 is expected: the corpus has true findings; the time is what counts here)
+        ours_all = Command(["sh", "-c", '"$0" "$@" >/dev/null; exit 0', PYTHON, "build.py", "lint", *paths])
+        ours, prom = alternate(f"lint {n_files} files in one call", [ours_all, check_rules(promtool, paths)], small)
+        table.time_row(f"`build.py lint` vs `promtool check rules`, the same {n_files} files in one call "
+                       "(pre-commit's batching)", ours, prom, None)
+        cpu_row(table, f"{n_files} files in one call", ours, prom)
+    else:
+        log(f"{CORPUS_RULES} not found: the many-files row is skipped")
+
+    # One rule file of the 10,000 rules emitted by the large generated repository; the lint's --root
+    # is a project with their catalog and nothing else, so that loading dashboards is not counted.
+    rules_file = os.path.join(tmp, "rules.yaml")
+    n = one_rule_file(repo, rules_file)
+    catalog_root = os.path.join(tmp, "catalog-only")
+    gen_repo.generate(catalog_root, 0, 0, services=SCALES[-1][0])
+    ours, prom = alternate(f"lint {n} rules", [Command([PYTHON, "build.py", "--root", catalog_root, "lint", rules_file]),
+                                               check_rules(promtool, [rules_file])], large)
+    table.time_row(f"`build.py lint` vs `promtool check rules`, one file of {n:,} rules³", ours, prom, 1.0)
+    cpu_row(table, f"one file of {n:,} rules", ours, prom)
+    return n
+
+
+def cpu_row(table: "Table", what: str, ours: Timing, prom: Timing | None) -> None:
+    """The same comparison in CPU time (user + system, wait4): what start-up costs on a busy machine."""
+    ratio = ours.median_cpu / prom.median_cpu if prom else None
+    table.add(f"{what}: CPU time, ours vs promtool's", secs(ours.median_cpu),
+              secs(prom.median_cpu) if prom else None, ratio, "—", None)
+
+
+def split_groups(path: str, out: str) -> int:
+    """One rule file per group of `path`, in directory `out`; the number of files."""
+    with open(path, encoding="utf-8") as fh:
+        groups = yaml.load(fh, Loader=yaml.CSafeLoader)["groups"]
+    os.makedirs(out, exist_ok=True)
+    for i, group in enumerate(groups):
+        with open(os.path.join(out, f"{i:04d}.yaml"), "w", encoding="utf-8") as fh:
+            yaml.dump({"groups": [group]}, fh, Dumper=yaml.CSafeDumper, sort_keys=False, width=1 << 20)
+    return len(groups)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2 runs of the small cases, 1 of the large")
     parser.add_argument("--repeat", type=int, help="runs of every case (default: 5 small, 3 large)")
+    parser.add_argument("--lint", action="store_true", help="only the three lint rows")
     args = parser.parse_args()
     small = args.repeat or (2 if args.quick else 5)
     large = args.repeat or (1 if args.quick else 3)
@@ -235,6 +331,15 @@ def main() -> None:
     table = Table()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        if args.lint:
+            repo = generate(tmp, *SCALES[-1])
+            n = lint_rows(table, tmp, repo, promtool, small, large)
+            print(machine(promtool))
+            print()
+            print(table.markdown())
+            print(LINT_NOTES.format(small=small, large=large, total=time.perf_counter() - started, n=n,
+                                    dashboards=SCALES[-1][0]))
+            return
         own_out = os.path.join(tmp, "own-out")
         ours, floor = alternate("own build", [Command([PYTHON, "build.py", "--out", own_out], fresh=own_out),
                                               Command([PYTHON, "-c", "import grafanalib.core"])], small)
@@ -288,15 +393,7 @@ def main() -> None:
                 table.add(f"{what}: build per object vs {SCALES[0][0]:,}/{SCALES[0][1]:,}²",
                           f"{per_object[-1]:.3f} ms", f"{per_object[0]:.3f} ms", growth, "≤ 1.2x", growth <= 1.2)
 
-        # One rule file of the 10,000 rules just emitted; the lint's --root is a project with their
-        # catalog and nothing else, so that loading a thousand dashboards is not counted as lint.
-        rules_file = os.path.join(tmp, "rules.yaml")
-        n = one_rule_file(repo, rules_file)
-        catalog_root = os.path.join(tmp, "catalog-only")
-        gen_repo.generate(catalog_root, 0, 0, services=SCALES[-1][0])
-        ours, prom = alternate(f"lint {n} rules", [Command([PYTHON, "build.py", "--root", catalog_root, "lint", rules_file]),
-                                                   check_rules(promtool, [rules_file])], large)
-        table.time_row(f"`build.py lint` vs `promtool check rules`, one file of {n:,} rules³", ours, prom, 1.0)
+        n = lint_rows(table, tmp, repo, promtool, small, large)
 
     total = time.perf_counter() - started
     print(machine(promtool))

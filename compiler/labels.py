@@ -59,6 +59,15 @@ NONE = LabelSet(EMPTY, EMPTY)
 OPEN = LabelSet(EMPTY, None)
 
 
+# Series every Prometheus writes itself (rule evaluation, scrapes): known to any Prometheus,
+# so not "outside the catalog" in other people's files.
+PROMETHEUS_SERIES = frozenset({
+    "ALERTS", "ALERTS_FOR_STATE", "up", "scrape_duration_seconds", "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling", "scrape_series_added", "scrape_timeout_seconds",
+    "scrape_sample_limit", "scrape_body_size_bytes",
+})
+
+
 class Known:
     """What the analysis may assume about series: the catalog where it applies, and recorded outputs.
 
@@ -76,7 +85,7 @@ class Known:
         self.namespaces = tuple(namespaces)
         self.scrapes = dict(scrapes or {})
         self.recorded: dict[str, list] = dict(recorded or {})
-        self._visiting: set[str] = set()
+        self.visiting: set[str] = set()  # recording rules being expanded (a rule reading itself)
 
     def owns(self, name: str) -> bool:
         """Whether `name` is in the catalog's namespace, so that a missing metric is a mistake."""
@@ -166,12 +175,12 @@ def _selector(sel, known: Known) -> LabelSet:
     required, named = _matcher_labels(sel)
     name = promql.metric_name(sel)
     definitions = known.recorded.get(name) if name is not None else None
-    if definitions and name not in known._visiting:
-        known._visiting.add(name)  # a recording rule that reads itself would loop
+    if definitions and name not in known.visiting:
+        known.visiting.add(name)  # a recording rule that reads itself would loop
         try:
             found = [_recorded(expr, static, known) for expr, static in definitions]
         finally:
-            known._visiting.discard(name)
+            known.visiting.discard(name)
         sure = frozenset.intersection(*(f.sure for f in found)) | required
         mays = [f.may for f in found]
         may = None if any(m is None for m in mays) else frozenset.union(*mays) | named

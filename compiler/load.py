@@ -19,8 +19,12 @@ from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
 from .model import SLO, AlertRule, BurnRateWindow, Dashboard, Metric, MetricSource, RecordingRule, RuleGroup
-from .routing import Routing, undefined_receivers
+from typing import TYPE_CHECKING
+
 from .typecheck import problem
+
+if TYPE_CHECKING:  # imported by load(): `build.py lint PATH` reads config and catalog only
+    from .routing import Routing
 
 MODULES = ("config", "catalog", "dashboards", "alerts", "slo")
 
@@ -107,12 +111,13 @@ def load(root: str) -> Project:
     config, catalog_mod = mods["config"], mods["catalog"]
     metrics = _expect(catalog_mod, "METRICS", Metric, root)
     sources = _expect(catalog_mod, "SOURCES", MetricSource, root)
-    cluster = getattr(config, "CLUSTER_LABEL", "")
-    catalog = Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
+    catalog = catalog_of(config, metrics, sources)
     dashboards = _definitions(mods["dashboards"], "DASHBOARDS", Dashboard, root)
     groups = _definitions(mods["alerts"], "GROUPS", RuleGroup, root)
     _check_rules_grouped(mods["alerts"], groups, root)
     slos = _definitions(mods["slo"], "SLOS", SLO, root)
+    from .routing import Routing, undefined_receivers
+
     routing = getattr(mods["alerts"], "ROUTING", None)
     if routing is not None and not isinstance(routing, Routing):
         where = relpath(mods["alerts"].__file__, root)
@@ -126,6 +131,12 @@ def load(root: str) -> Project:
         check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(config)
     return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
+
+
+def catalog_of(config, metrics, sources) -> Catalog:
+    """The Catalog of a project (also what `build.py lint PATH` loads, compiler/lint/cli.py)."""
+    cluster = getattr(config, "CLUSTER_LABEL", "")
+    return Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
 
 
 def _check_burn_rate_windows(config) -> None:

@@ -5,7 +5,10 @@ import functools
 import os
 from dataclasses import dataclass
 
-from .model import Source
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only a type here; importing the model costs the lint's start-up
+    from .model import Source
 
 SEP = " › "
 

@@ -115,8 +115,15 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
 
 
 def check(project: Project) -> list[Finding]:
-    """Every finding of the lint and of the alert scenarios, one per SLO for what its rules share."""
-    return collapse_generated(lint.run(project, lint.subjects(project)) + scenarios.check(project), project)
+    """Every finding of the lint and of the alert scenarios, one per SLO for what its rules share.
+
+    The lint's findings go through config.LINT_RULES as `build.py lint` applies it (a rule the
+    project turned off does not fail its build either).
+    """
+    from .lint.command import policy_of
+
+    found = policy_of(project.config).apply(lint.run(project, lint.subjects(project)))
+    return collapse_generated(found + scenarios.check(project), project)
 
 
 def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[str, bytes]) -> Build:

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import functools
 
-import re2
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False  # RE2 would also print to stderr; we report the error, located
-_OPTIONS.max_mem = 64 << 20  # Go has no memory cap: `\pL{1000}` must compile (RE2's default refuses it)
+@functools.lru_cache(maxsize=1)
+def _re2():
+    """The re2 module and our options, on first use (a lint of files without regexes never needs them)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would also print to stderr; we report the error, located
+    options.max_mem = 64 << 20  # Go has no memory cap: `\pL{1000}` must compile (RE2's default refuses it)
+    return re2, options
 
 
 class RegexError(ValueError):
@@ -31,8 +36,9 @@ def compile(pattern: str):
     """
     _check_go_syntax(pattern)
     anchored = f"^(?:{pattern})$"
+    re2, options = _re2()
     try:
-        return re2.compile(anchored, _OPTIONS)
+        return re2.compile(anchored, options)
     except re2.error as exc:
         reason = exc.args[0] if exc.args else "invalid"
         if isinstance(reason, bytes):

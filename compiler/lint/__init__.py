@@ -21,8 +21,7 @@ from ..location import Location
 from ..model import ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from . import views
-from .. import forked
-from .finding import ERROR, NOTE, WARNING, Finding
+from .finding import ERROR, WARNING, Finding
 
 
 def __getattr__(name: str):
@@ -185,7 +184,11 @@ def run_split(project, subjects: list[Subject], rules=None, ctx: Context | None 
     which suppressions it used, and unused ones are reported once, here. Same
     findings as run(), on two cores.
     """
-    if not forked.available() or len(subjects) < SPLIT_FROM:
+    if len(subjects) < SPLIT_FROM:
+        return run(project, subjects, rules, ctx)
+    from .. import forked  # (pickle, signal: only for large runs)
+
+    if not forked.available():
         return run(project, subjects, rules, ctx)
     rules = _registry(rules)
     here, there, unit = [], [], 0

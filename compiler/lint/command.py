@@ -9,24 +9,31 @@ from .policy import Policy
 FRAMEWORK_IDS = ("input/read", "input/parse", "input/unknown", "lint/ignore")
 
 
+def policy_of(config, disable=(), severity=()) -> Policy:
+    """The lint policy of a project's config (and the command line); UsageError for what it cannot read."""
+    from .registry import RULES
+
+    return Policy.build(config, disable, severity, [r.ID for r in RULES] + list(FRAMEWORK_IDS))
+
+
 def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(), severity=(),
          catalog_strict: bool = False, max_bytes: int | None = None) -> tuple[int, str, str]:
     """(exit status, report for stdout, one-line summary for stderr); raises LoadError/UsageError."""
     from .registry import RULES
 
+    if paths:  # one path for both entries (compiler/lint/cli.py): only config and catalog are loaded
+        from .cli import lint_paths
+
+        return lint_paths(root, {"paths": list(paths), "fmt": fmt, "strict": strict, "disable": disable,
+                                 "severity": severity, "catalog_strict": catalog_strict,
+                                 "max_bytes": max_bytes})
     project = load(root)
-    policy = Policy.build(project.config, disable, severity, [r.ID for r in RULES] + list(FRAMEWORK_IDS))
+    policy = policy_of(project.config, disable, severity)
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
-    if paths:
-        from .external import MAX_FILE_BYTES, lint_files
+    from ..pipeline import expand  # SLO expansion: lint what the build would emit
 
-        findings = lint_files(project, list(paths), rules=rules, catalog_strict=catalog_strict,
-                              max_bytes=max_bytes or MAX_FILE_BYTES)
-    else:
-        from ..pipeline import expand  # SLO expansion: lint what the build would emit
-
-        expand(project)
-        findings = run(project, subjects(project), rules)
+    expand(project)
+    findings = run(project, subjects(project), rules)
     findings = policy.apply(findings)
     code = 1 if has_errors(findings, strict) else 0
     return code, report.render(findings, fmt, RULES), report.summary(findings)

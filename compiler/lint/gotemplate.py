@@ -134,4 +134,30 @@ def _action(tokens, stack: list[str], defined: set, out: list[str], functions: f
 
 
 def label_refs(text: str) -> list[str]:
-    return [next(g for g in m.groups() if g is not None) for m in _LABEL_REFS.finditer(text)]
+    """The alert labels a template reads. Inside `range`/`with`, `.` is the value iterated
+    over (e.g. a `query` result's sample), so `.Labels.x` there is not the alert's label;
+    `$labels.x` always is."""
+    out, depth, pos = [], 0, 0
+    for action in _ACTION.finditer(text):
+        out.extend(_refs(text[pos:action.start()], depth))
+        body = action.group(1).strip("- \t\n")
+        word = body.split(None, 1)[0] if body else ""
+        out.extend(_refs(action.group(0), depth))
+        if word in ("range", "with"):
+            depth += 1
+        elif word in ("if", "define", "block"):
+            depth += 1 if depth else 0  # nesting inside a rebinding block
+        elif word == "end" and depth:
+            depth -= 1
+        pos = action.end()
+    out.extend(_refs(text[pos:], depth))
+    return out
+
+
+def _refs(text: str, depth: int) -> list[str]:
+    refs = []
+    for m in _LABEL_REFS.finditer(text):
+        if depth and m.group(2) is not None:
+            continue  # `.Labels.x` with `.` rebound
+        refs.append(next(g for g in m.groups() if g is not None))
+    return refs

@@ -16,6 +16,8 @@ def annotations(description):
     pytest.param("{{ if gt $value 1.0 }}high{{ else }}low{{ end }}", id="if/else/end"),
     pytest.param('{{ with query "up" }}{{ . | first | value }}{{ end }}', id="with and Prometheus functions"),
     pytest.param("no template at all", id="plain text"),
+    pytest.param('down: {{- range printf "up{namespace=%q} == 0" $labels.namespace | query }} {{ .Labels.pod }} on '
+                 '{{ .Labels.node }}{{- end }}', id="inside range, .Labels is the query result's (rook-ceph CephMonDown)"),
 ])
 def test_good(lint_alert, description):
     assert lint_alert(E, rule, annotations=annotations(description)) == []
@@ -23,6 +25,10 @@ def test_good(lint_alert, description):
 
 @pytest.mark.parametrize("description, message", [
     pytest.param("pod {{ $labels.pod }}", "reads `$labels.pod`, which the expression's result does not carry (it keeps namespace)", id="a label the aggregation dropped"),
+    pytest.param('{{ range query "up" }}{{ $labels.pod }}{{ end }}', "reads `$labels.pod`",
+                 id="$labels is the alert's, inside range too"),
+    pytest.param('{{ range query "up" }}{{ end }}{{ .Labels.pod }}', "reads `$labels.pod`",
+                 id=".Labels after the range is the alert's again"),
     pytest.param("{{ $labels.namespace", "unclosed action", id="an unclosed action"),
     pytest.param("{{ if $value }}x", "has no `{{ end }}`", id="an if without end"),
     pytest.param("{{ $value | humanise }}", "function `humanise` not defined", id="an unknown function"),

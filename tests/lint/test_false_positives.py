@@ -6,7 +6,6 @@ still be found, through the same external-file path as `build.py lint PATH`.
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 from click.testing import CliRunner
@@ -64,7 +63,7 @@ ALERT_CASES = [
     case(promql_absent, "count by (cluster, group) (ceph_nvmeof_gateway_info) == 1", None, "== 1 asks for exactly one"),
     case(promql_absent, "sum(rabbitmq_running) < 3", "returns nothing when the selected series are missing",
          "a too-few sum is still found"),
-    case(promql_absent, "count by (backend) (traefik_backend_server_up) == 0", "`count(...) == ...`",
+    case(promql_absent, "count by (backend) (traefik_backend_server_up) == 0", "`count(...) == ...` can never fire",
          "count == 0, which can never fire, is still found"),
     # --- counter-raw: a counter joined with an info series stays a counter ---------------------
     case(promql_counter_raw,
@@ -144,6 +143,8 @@ def test_record_name_suggestions_follow_what_the_rule_computes(lint_text, name, 
     pytest.param([{"panels": [{"id": 1, "title": "A"}]}, {"panels": [{"id": 2, "title": "B"}]}], None,
                  id="default spans, two rows"),
     pytest.param([{"panels": [{"id": 1, "span": 16, "title": "A"}]}], "32 columns wide", id="a span over 12 is still found"),
+    pytest.param([{"panels": [{"id": 1, "span": "6", "title": "A"}, {"id": 2, "span": 6.5, "title": "B"}]}], None,
+                 id="spans as strings and fractions, as JavaScript reads them"),
     pytest.param([{"panels": [{"id": 1, "span": 6, "title": "A"}]}, {"panels": [{"id": 1, "span": 6, "title": "B"}]}],
                  "share id 1", id="a shared id is still found"),
 ])

@@ -136,3 +136,37 @@ def test_targets_without_refid_are_named_as_grafana_names_them(tmp_path):
     path.write_text(json.dumps({"uid": "x", "title": "x", "panels": [{"type": "timeseries", "title": "p", "targets": targets}]}))
     findings = [str(f) for f in external.lint_files(load(ROOT), [str(path)]) if "unknown-metric" in str(f)]
     assert len(findings) == 1 and "target AB" in findings[0], findings
+
+
+@pytest.mark.parametrize("args", [
+    pytest.param([FILES], id="text"),
+    pytest.param([FILES, "--format", "json", "--disable", "alerts/*"], id="json, a family disabled"),
+    pytest.param(["--severity=promql/absent=warning", "--strict", FILES], id="options before the path"),
+    pytest.param([FILES, "--disable", "no/such-rule"], id="a usage error"),
+])
+def test_the_fast_path_of_a_command_line_is_the_click_command(run, args):
+    """`python build.py lint PATH` starts without click (compiler/lint/cli.py): same output, same status."""
+    import subprocess
+    import sys
+
+    code, out, err = run(*args)
+    proc = subprocess.run([sys.executable, "build.py", "--root", ROOT, "lint", *args], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (code, out)
+    assert proc.stderr.strip().splitlines()[-1] == err.strip().splitlines()[-1]
+
+
+def test_what_the_fast_path_does_not_know_goes_to_click():
+    from compiler.lint.cli import parse
+
+    assert parse(["--help"]) is None
+    assert parse(["--format", "xml", "x.yaml"]) is None
+    assert parse(["--strict"]) is None  # no path: the project's definitions, which need the full load
+    assert parse(["--format=json", "--disable", "alerts/*", "a.yaml", "--", "-b.yaml"])["paths"] == ["a.yaml", "-b.yaml"]
+    from compiler.lint.cli import split_root
+
+    assert split_root(["--root", "r", "lint", "a.yaml"], ".") == (["a.yaml"], "r")
+    assert split_root(["--root=r", "lint", "a.yaml"], ".") == (["a.yaml"], "r")
+    assert split_root(["lint", "--strict", "a.yaml"], ".") == (["--strict", "a.yaml"], ".")
+    assert split_root(["--strict", "lint", "a.yaml"], ".") is None  # a group option: click's
+    assert split_root(["verify", "lint"], ".") is None

@@ -89,3 +89,23 @@ def test_house_rules_off_on_the_command_line(vendor_file):
 def test_a_bad_option_exits_2(vendor_file):
     code, out, err = run(vendor_file, "--disable", "no/such-rule")
     assert code == 2 and "`no/such-rule` is not a lint rule" in err and "Traceback" not in out + err
+
+
+def test_the_projects_policy_applies_to_its_build_too(fixture_project):
+    """A rule config.LINT_RULES turns off fails neither `build.py lint` nor the build (--strict here)."""
+    dash = fixture_project / "dashboards" / "__init__.py"
+    dash.write_text(dash.read_text().replace('unit="short"', 'unit=""'))
+    runner = CliRunner()
+    build_and_lint = (["--strict"], ["lint", "--strict"])  # the build, then the linter alone
+
+    def run_(args):
+        return runner.invoke(build.cli, ["--root", str(fixture_project), "--out", str(fixture_project / "out"), *args])
+
+    for args in build_and_lint:
+        result = run_(args)
+        assert result.exit_code == 1 and "[dashboard/units]" in result.output, result.output
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + '\nLINT_RULES = {"dashboards/*": {"dashboard/units": "off"}}\n')
+    for args in build_and_lint:
+        result = run_(args)
+        assert result.exit_code == 0, result.output

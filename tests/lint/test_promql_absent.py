@@ -15,6 +15,10 @@ BAD = [
     pytest.param('sum(up{app="codeverify-worker"}) < 2', "never fires when they are all gone", id="the guide's WorkerDown"),
     pytest.param('count(up{app="codeverify-worker"} == 1) <= 1', "`count(...) <= ...`", id="count below a threshold"),
     pytest.param('2 > sum(up{app="codeverify-worker"})', "never fires", id="the comparison written the other way"),
+    pytest.param('count(up{app="codeverify-worker"} == 1) == 0', "can never fire: over no series count()",
+                 id="count == 0 never fires at all"),
+    pytest.param('0 == count(up{app="codeverify-worker"} == 1)', "can never fire", id="written the other way"),
+    pytest.param('count(up{app="codeverify-worker"} == 1) < 1', "can never fire", id="count below one"),
 ]
 
 

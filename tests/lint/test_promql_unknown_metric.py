@@ -48,3 +48,11 @@ def test_foreign_metrics_are_counted_in_one_note_or_errors_with_catalog_strict(p
     strict = [f for f in external.lint_files(project, [str(path)], catalog_strict=True) if f.rule == rule.ID]
     assert {f.message.split(" ")[1] for f in strict} == {"`codeverify_queu_length`", "`haproxy_errors_total`", "`nginx_up`"}
     assert {f.severity for f in strict} == {"error"}
+
+
+def test_series_every_prometheus_writes_are_not_counted_as_unchecked(project, tmp_path):
+    from compiler.lint import external
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(rule_file(alert('ALERTS{alertstate="firing"} > 0'), alert("scrape_duration_seconds > 10")))
+    assert [f for f in external.lint_files(project, [str(path)]) if f.rule == rule.ID] == []

@@ -10,6 +10,8 @@ from lintkit import lint_text, project, rule_file  # noqa: F401
     pytest.param("slo:sli_error:ratio_rate5m", True, id="an SLO recording"),
     pytest.param("http_error_ratio", False, id="no colons"),
     pytest.param("job:http_errors", False, id="two parts"),
+    pytest.param(":node_memory_MemAvailable_bytes:sum", True, id="an empty level: no labels kept"),
+    pytest.param("node_namespace_pod:kube_pod_info:", False, id="no operations"),
 ])
 def test_record_name(lint_text, name, ok):
     findings = lint_text(rule_file({"record": name, "expr": "sum(codeverify_queue_length)"}), rule)

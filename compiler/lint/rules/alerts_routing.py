@@ -12,7 +12,6 @@ Bad:  severity="page"; or expr `sum(rate(x[5m])) > 1` (no namespace label)
 Good: severity="critical"; expr `sum by (namespace) (rate(x[5m])) > 1`
 """
 from ... import promql
-from ...routing import alert_labels, operator_view, receivers_for
 
 ID = "alerts/routing"
 SEVERITY = "error"
@@ -23,6 +22,7 @@ def check(rule, ctx):
     routing = ctx.project.routing
     if routing is None:
         return
+    from ...routing import alert_labels, operator_view, receivers_for  # project definitions only
     try:
         labels = alert_labels(rule, ctx.project)
     except promql.ParseError:

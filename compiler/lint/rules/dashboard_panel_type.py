@@ -22,7 +22,7 @@ DEPRECATED = {
     "flant-statusmap-panel": "state-timeline",
 }
 # What compiler/emit/grafana.py can build (a test keeps the two in step).
-SUPPORTED = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table", "logs")
+SUPPORTED = ("timeseries", "stat", "gauge", "bargauge", "piechart", "heatmap", "table", "logs", "text")
 
 
 def check(panel, ctx):

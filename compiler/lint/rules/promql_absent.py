@@ -43,6 +43,11 @@ def check(query, ctx):
         else:
             continue
         if isinstance(agg, pp.AggregateExpr) and a.op(agg) in _COUNTING and _collapses(agg):
+            threshold = a.strip(rhs if agg is lhs else lhs)
+            if a.op(agg) in ("count", "group") and _below_one(name if agg is lhs else _FLIP[name], threshold):
+                yield (f"`{a.op(agg)}(...) {name} ...` can never fire: over no series {a.op(agg)}() returns "
+                       f"nothing, never 0; use `absent(...)`, or `or vector(0)` before comparing")
+                continue
             yield (f"`{a.op(agg)}(...) {name} ...` returns nothing when the selected series are missing, "
                    f"so the alert never fires when they are all gone: add `or vector(0)` to the "
                    f"aggregation, or an `absent()` branch")
@@ -57,6 +62,14 @@ def _too_few(name: str, threshold) -> bool:
         return True
     value = a.strip(threshold)
     return name == "==" and isinstance(value, pp.NumberLiteral) and value.val == 0
+
+
+def _below_one(name: str, threshold) -> bool:
+    """`== 0`, `< 1`, `<= 0`: what a count of at least one series never meets."""
+    if not isinstance(threshold, pp.NumberLiteral):
+        return False
+    value = threshold.val
+    return (name == "==" and value == 0) or (name == "<" and value <= 1) or (name == "<=" and value < 1)
 
 
 def _collapses(agg) -> bool:

@@ -1,7 +1,8 @@
 """rule/record-name: a recording rule not named `level:metric:operations`.
 
 What it checks: a recording rule's name has at least three colon-separated parts:
-the aggregation level (labels kept), the metric, and the operations applied. The
+the aggregation level (labels kept; empty when none are, `:metric:sum`, as the
+kube-prometheus and Thanos mixins write it), the metric, and the operations applied. The
 suggested name is read from what the rule computes: its outer `by (...)` labels, the
 metric it reads (`_total` dropped once rated) and its operations, outermost first
 (`rate5m`, `max`, `ratio`; a `sum` is implied by the level).
@@ -21,7 +22,7 @@ ID = "rule/record-name"
 SEVERITY = "warning"
 SCOPE = "rule"
 
-_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*(:[a-zA-Z0-9_]+){2,}")
+_NAME = re.compile(r"[a-zA-Z0-9_]*(:[a-zA-Z0-9_]+){2,}")  # (rule/schema checks it is a metric name)
 _RATED = frozenset({"rate", "irate", "increase"})
 
 

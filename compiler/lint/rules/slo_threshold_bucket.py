@@ -9,9 +9,7 @@ bucket the query matches no series and the SLO reports nothing (or 100 % bad); a
 Bad:  `LatencySLI("codeverify_queue_latency_seconds", threshold=45)`; `le="60"`
 Good: `LatencySLI("codeverify_queue_latency_seconds", threshold=60)`; `le="60.0"`
 """
-from ... import conventions as cv
 from ... import promql
-from ...model import HISTOGRAM, LatencySLI, RatioSLI
 
 ID = "slo/threshold-bucket"
 SEVERITY = "error"
@@ -19,6 +17,9 @@ SCOPE = "slo"
 
 
 def check(slo, ctx):
+    from ... import conventions as cv  # SLOs are the project's: not on the path of `lint PATH`
+    from ...model import HISTOGRAM, LatencySLI, RatioSLI
+
     sli = slo.sli
     if isinstance(sli, LatencySLI):
         metric = ctx.catalog.metrics.get(sli.histogram)
@@ -37,6 +38,8 @@ def check(slo, ctx):
 
 
 def _le_matchers(expr: str, ctx):
+    from ... import conventions as cv
+
     try:
         ast = promql.parse(expr)
     except promql.ParseError:

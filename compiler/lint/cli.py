@@ -1,0 +1,127 @@
+"""The fast path of `build.py lint PATH...`: lint files without loading what a build needs.
+
+A pre-commit hook runs the linter once per file, so its start-up is most of its cost.
+build.py hands `lint` with paths to `main()` before importing click or the pipeline;
+this loads only the project's config.py and catalog.py (plus its recording rules, read
+from alerts/ when that is cheap to do: never dashboards or grafanalib). Anything it does
+not recognise on the command line (help, a typo) goes back to click, which owns the
+interface and its messages; the options here are the same as build.py's `lint`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+FLAGS = {"--strict": "strict", "--catalog-strict": "catalog_strict"}
+VALUED = {"--format": "fmt", "--disable": "disable", "--severity": "severity"}
+FORMATS = ("text", "json", "sarif")
+
+
+def parse(argv: list[str]) -> dict | None:
+    """The options of `lint PATH...`, or None for anything click should handle."""
+    opts: dict = {"fmt": "text", "strict": False, "catalog_strict": False, "disable": [], "severity": [], "paths": []}
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            opts["paths"].extend(args)
+            break
+        name, eq, value = arg.partition("=")
+        if name in FLAGS and not eq:
+            opts[FLAGS[name]] = True
+        elif name in VALUED:
+            if not eq:
+                value = next(args, None)
+                if value is None:
+                    return None
+            if VALUED[name] == "fmt":
+                if value not in FORMATS:
+                    return None
+                opts["fmt"] = value
+            else:
+                opts[VALUED[name]].append(value)
+        elif arg.startswith("-"):
+            return None  # --help, or something click explains better
+        else:
+            opts["paths"].append(arg)
+    return opts if opts["paths"] else None
+
+
+def split_root(argv: list[str], root: str) -> tuple[list[str], str] | None:
+    """`[--root DIR] lint ARGS...` -> (ARGS, root); None for any other command line."""
+    if argv[:1] == ["--root"] and len(argv) > 2:
+        root, argv = argv[1], argv[2:]
+    elif argv[:1] and argv[0].startswith("--root="):
+        root, argv = argv[0].split("=", 1)[1], argv[1:]
+    return (argv[1:], root) if argv[:1] == ["lint"] else None
+
+
+def main(argv: list[str], root: str) -> int | None:
+    """Run `[--root DIR] lint PATH...` (argv without the program); the exit status, or None (click's)."""
+    found = split_root(argv, root)
+    opts = parse(found[0]) if found is not None else None
+    if opts is None:
+        return None
+    root = found[1]
+    import gc
+
+    gc.disable()  # a short process of many small objects and no cycles worth collecting
+    from ..errors import LoadError, UsageError
+
+    try:
+        code, text, summary = lint_paths(root, opts)
+    except (LoadError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
+    print(summary, file=sys.stderr)
+    return code
+
+
+def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
+    from . import has_errors, report
+    from .command import policy_of
+    from .external import MAX_FILE_BYTES, lint_files
+    from .registry import RULES
+
+    project = load_light(root)
+    policy = policy_of(project.config, opts["disable"], opts["severity"])
+    rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
+    findings = policy.apply(lint_files(project, opts["paths"], rules=rules, catalog_strict=opts["catalog_strict"],
+                                           max_bytes=opts.get("max_bytes") or MAX_FILE_BYTES))
+    code = 1 if has_errors(findings, opts["strict"]) else 0
+    return code, report.render(findings, opts["fmt"], RULES), report.summary(findings)
+
+
+class LightProject:
+    """What linting other files needs of a project: root, config, catalog and recording rules."""
+
+    def __init__(self, root, config, catalog, groups=()):
+        self.root, self.config, self.catalog, self.groups = root, config, catalog, tuple(groups)
+        self.dashboards, self.slos, self.slo_groups, self.routing = (), (), (), None
+
+    def all_groups(self):
+        return self.groups
+
+
+def load_light(root: str) -> LightProject:
+    """config.py and catalog.py of `root`, checked as a full load checks them (compiler/load.py)."""
+    from .. import load as loader
+    from ..errors import LoadError
+    from ..model import Metric, MetricSource
+
+    root = os.path.abspath(root)
+    if not os.path.isfile(os.path.join(root, "config.py")):
+        raise LoadError(f"{root}: not a project root (no config.py)")
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("config", "catalog"):
+            del sys.modules[name]
+    sys.path.insert(0, root)
+    try:
+        config = loader._import("config", root)
+        catalog_mod = loader._import("catalog", root)
+    finally:
+        sys.path.remove(root)
+    loader.check_config(config, loader.CONFIG)
+    metrics = loader._expect(catalog_mod, "METRICS", Metric, root)
+    sources = loader._expect(catalog_mod, "SOURCES", MetricSource, root)
+    return LightProject(root, config, loader.catalog_of(config, metrics, sources))
