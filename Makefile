@@ -3,21 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool.
-DEB_PACKAGES := prometheus prometheus-alertmanager
+# npm ci writes this file; the LogQL lint runs Grafana's grammar from node_modules under Node.
+NODE_STAMP := node_modules/.package-lock.json
+# Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool;
+# prometheus-blackbox-exporter the prober the health-probe test runs (tests/test_probe_e2e.py).
+DEB_PACKAGES := prometheus prometheus-alertmanager prometheus-blackbox-exporter
 
 .PHONY: build test test-fast check verify tools clean
 
-build: $(STAMP)
+build: $(STAMP) $(NODE_STAMP)
 	$(PY) build.py
 
-check: $(STAMP)
+check: $(STAMP) $(NODE_STAMP)
 	$(PY) build.py --check
 
-verify: $(STAMP) tools
+verify: $(STAMP) $(NODE_STAMP) tools
 	$(PY) build.py verify
 
-test: $(STAMP) tools
+test: $(STAMP) $(NODE_STAMP) tools
 	$(PY) -m pytest
 
 # The loop to run while changing definitions or the compiler: no real Prometheus or
@@ -30,10 +33,22 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $(STAMP)
 
+# Node and npm from Debian when missing and we may (root); then the pinned packages of
+# package-lock.json, exactly (`npm ci`).
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing nodejs and npm from Debian"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	  else echo "node/npm missing: install Debian's nodejs and npm (the LogQL lint needs them)"; exit 1; fi; \
+	fi
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 # Installs the Prometheus tools when one is missing and we may (root); otherwise
 # the tests that need them say which package to install.
 tools:
-	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager prometheus-blackbox-exporter; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing from Debian ($(DEB_PACKAGES))"; \
@@ -42,4 +57,4 @@ tools:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

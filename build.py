@@ -68,18 +68,7 @@ def cli(ctx, root, out_dir, check, strict, debug):
         sys.exit(1)
     dests = result.destinations(out_dir)
     if check:
-        stale = False
-        for directory, files in dests.items():
-            drift = _run(lambda: write.check(directory, files), debug)
-            for line in drift.lines():
-                click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
-            if drift:
-                click.echo(f"{os.path.relpath(directory)} is out of date: run `python build.py`", err=True)
-            stale = stale or bool(drift)
-        if stale:
-            sys.exit(1)
-        for directory, files in dests.items():
-            click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
+        _check_only(dests, debug)
         return
     staging = result.staging if result.staging and result.staging.out == out else None
     changed = _run(lambda: sum(staging.commit(files) if staging and directory == out else write.write(directory, files)
@@ -91,6 +80,22 @@ def cli(ctx, root, out_dir, check, strict, debug):
         f"{s['records']} recording rules -> {trees} "
         f"({changed} changed) in {time.perf_counter() - started:.2f}s"
     )
+
+
+def _check_only(dests: dict, debug: bool) -> None:
+    """--check: each output tree against what the build renders; exit 1 naming the drift."""
+    stale = False
+    for directory, files in dests.items():
+        drift = _run(lambda: write.check(directory, files), debug)
+        for line in drift.lines():
+            click.echo(f"{os.path.relpath(directory)}: {line}", err=True)
+        if drift:
+            click.echo(f"{os.path.relpath(directory)} is out of date: run `python build.py`", err=True)
+        stale = stale or bool(drift)
+    if stale:
+        sys.exit(1)
+    for directory, files in dests.items():
+        click.echo(f"{os.path.relpath(directory)} is up to date ({len(files)} files)")
 
 
 def _built(ctx):
@@ -185,13 +190,15 @@ def _hours(ctx, param, value: float) -> float:
 @click.option("--bearer-token-file", envvar="PROMETHEUS_BEARER_TOKEN_FILE", default=None,
               help="With --prometheus-url: file holding a bearer token (env PROMETHEUS_BEARER_TOKEN_FILE).")
 @click.option("--query-timeout", default=30.0, show_default=True, help="With --prometheus-url: seconds per query.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="With --prometheus-url: the report as text or JSON.")
 @click.pass_obj
-def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
+def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout, fmt):
     """Run every alert scenario, dashboard target and rule in a real Prometheus on synthetic data."""
     from compiler.proving import verify as e2e
 
     if prometheus_url:
-        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout)
+        _verify_live(obj, prometheus_url, since, bearer_token_file, query_timeout, fmt)
     try:
         e2e.tools()
     except e2e.ToolMissing as exc:
@@ -210,7 +217,7 @@ def verify(obj, hours, prometheus_url, since, bearer_token_file, query_timeout):
     sys.exit(0 if report.ok else 1)
 
 
-def _verify_live(obj, url, since, token_file, timeout):
+def _verify_live(obj, url, since, token_file, timeout, fmt):
     """verify --prometheus-url: the definitions' queries, rules and targets against a live Prometheus; exits."""
     from compiler import conventions
     from compiler.proving import live
@@ -235,8 +242,13 @@ def _verify_live(obj, url, since, token_file, timeout):
             raise UsageError(f"{url}: {exc}") from None
 
     report = _run(run, obj["debug"])
-    for line in report.lines():
-        click.echo(line)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
     sys.exit(0 if report.ok else 1)
 
 
@@ -273,8 +285,8 @@ def metrics():
 
 @metrics.command("check")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--source", "catalog_sources", multiple=True, default=("codeverify",), show_default=True,
-              help="Catalog source whose metrics the expositions must carry (repeat for several).")
+@click.option("--source", "catalog_sources", multiple=True,
+              help="Catalog source whose metrics the expositions must carry (repeat for several; default: codeverify).")
 @click.option("--scraped", is_flag=True,
               help="The expositions are stored series (federation, the simulator): allow the sources' target labels.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -292,7 +304,7 @@ def metrics_check(ctx, sources, catalog_sources, scraped, fmt, timeout, strict):
         project = load(ctx.obj["root"])
         try:
             return check.check(project.catalog, exposition.read(list(sources), timeout), project.root,
-                               tuple(catalog_sources), scraped)
+                               tuple(catalog_sources) or (check.APP_SOURCE,), scraped)
         except ValueError as exc:  # an unknown --source
             raise UsageError(str(exc)) from None
 
@@ -353,7 +365,7 @@ def import_cmd(ctx, files, into, force, apply_):
             click.echo(f"  {r.module} is not listed in dashboards/__init__.py: add it to DASHBOARDS to build it")
     findings = [f for r in results if isinstance(r, importer.Result) for f in r.findings]
     _print_findings(findings)
-    if any(isinstance(r, importer.Updated) and r.remaining for r in results):
+    if apply_ and any(isinstance(r, importer.Updated) and (r.remaining or r.update.manual) for r in results):
         _fail("the module still builds a different dashboard: make the hand edits listed above", 1)
     if any(isinstance(r, importer.Result) and r.lost for r in results):
         _fail("the imported module does not reproduce its input (a bug of the importer: please report it)", 1)

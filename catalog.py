@@ -11,7 +11,8 @@ client prints (`le="0.5"`, `le="60.0"`).
 """
 from __future__ import annotations
 
-from compiler.model import COUNTER, GAUGE, HISTOGRAM, Metric, MetricSource
+import config
+from compiler.model import COUNTER, GAUGE, HISTOGRAM, LogStream, Metric, MetricSource
 
 # --- sources ---------------------------------------------------------------------
 
@@ -70,7 +71,19 @@ REDIS_EXPORTER = MetricSource(
     target_labels=_SERVICE_MONITOR,
 )
 
-_SCRAPED = (CODEVERIFY, CADVISOR, KUBE_STATE_METRICS, POSTGRES_EXPORTER, REDIS_EXPORTER)
+# The Probes of config.py: the operator labels each probe's series with the Probe's
+# namespace, its jobName, the probed URL as instance, and its static labels (`service`,
+# `health`: which Service and which of its health endpoints).
+BLACKBOX_EXPORTER = MetricSource(
+    name="blackbox-exporter",
+    description=(
+        "The prometheus-community blackbox exporter probing CodeVerify's /health/live and /health/ready "
+        "through its Services, one Probe object per Service and endpoint (config.py PROBE_JOB)."
+    ),
+    target_labels=("job", "instance", "namespace", "service", "health"),
+)
+
+_SCRAPED = (CODEVERIFY, CADVISOR, KUBE_STATE_METRICS, POSTGRES_EXPORTER, REDIS_EXPORTER, BLACKBOX_EXPORTER)
 
 # `up` is synthesised by Prometheus for *every* target, so it carries the target labels of
 # whichever target it describes. We model it as its own source whose labels are the union
@@ -171,7 +184,7 @@ METRICS: tuple[Metric, ...] = (
         _CV, unit="connections",
     ),
     # Not in the guide's tables: gives codeverify_db_pool_available its scale on the
-    # Infrastructure "Database connections" panel.
+    # Infrastructure "DB pool available connections" panel.
     Metric(
         "codeverify_db_pool_size", GAUGE,
         "Maximum number of database connections the pool may hold, overflow included.",
@@ -261,6 +274,27 @@ METRICS: tuple[Metric, ...] = (
         PROMETHEUS.name, unit="",
     ),
 
+    # ---- blackbox exporter (alerts/probes.py, Overview "Health checks") ----
+    Metric(
+        "probe_success", GAUGE,
+        "Whether the probe of the health endpoint succeeded (1) or failed (0).",
+        BLACKBOX_EXPORTER.name, unit="",
+    ),
+    Metric(
+        "probe_duration_seconds", GAUGE,
+        "How long the probe took to complete, in seconds.",
+        BLACKBOX_EXPORTER.name, unit="seconds",
+        lint_ignore={"catalog/unused-metric": "read by runbooks/health-check-failing.md's first queries: "
+                     "a slow health endpoint is diagnosis, not a page"},
+    ),
+    Metric(
+        "probe_http_status_code", GAUGE,
+        "The HTTP status code of the probe's response; 0 when none arrived.",
+        BLACKBOX_EXPORTER.name, unit="",
+        lint_ignore={"catalog/unused-metric": "read by runbooks/health-check-failing.md's first queries: "
+                     "which status a failing probe got"},
+    ),
+
     # ---- cAdvisor (Infrastructure "CPU/Memory utilization", guide's memory query) ----
     # The kubelet collects no per-CPU usage, so `cpu` is always "total".
     Metric(
@@ -331,5 +365,29 @@ METRICS: tuple[Metric, ...] = (
         "redis_memory_used_bytes", GAUGE,
         "Memory the Redis server has allocated, in bytes.",
         REDIS_EXPORTER.name, unit="bytes",
+    ),
+)
+
+# --- logs ------------------------------------------------------------------------
+
+# The stream labels promtail attaches: the relabelling of the guide's loki-values.yaml
+# copies the pod's namespace, name and `app` label. Nothing else (no job, no container).
+PROMTAIL_LABELS = ("namespace", "pod", "app")
+# The keys of every CodeVerify log line (the guide's "Log Format": structured JSON).
+_EVERY_LINE = ("timestamp", "level", "logger", "message", "trace_id")
+# The guide's example line comes from the API (logger codeverify.api) reporting an analysis.
+_ANALYSIS = ("analysis_id", "duration_ms", "findings_count")
+
+LOGS: tuple[LogStream, ...] = (
+    LogStream(
+        config.API_APP,
+        "The API's JSON log lines; request lines carry duration_ms (the guide's slow-request query).",
+        PROMTAIL_LABELS, _EVERY_LINE + _ANALYSIS,
+    ),
+    LogStream(
+        config.WORKER_APP,
+        "The workers' JSON log lines; a finished analysis logs its `status`, a failed one its "
+        "`error_message` (the fields the guide's analysis-failures query reads).",
+        PROMTAIL_LABELS, _EVERY_LINE + _ANALYSIS + ("status", "error_message"),
     ),
 )

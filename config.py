@@ -143,3 +143,49 @@ MULTI_CLUSTER = False
 # The dashboards' filter variables: each narrows every query to the chosen installations.
 NAMESPACE_VAR = "namespace"
 CLUSTER_VAR = "cluster"
+
+# Traces: Tempo receives CodeVerify's OpenTelemetry spans (the guide's Tracing). Every log
+# line carries the trace's id in this JSON field, and exemplars on the latency histograms
+# carry it under this label name (the Python client's `exemplar={"trace_id": ...}`).
+TRACE_ID_FIELD = "trace_id"
+TEMPO_DATASOURCE_VAR = "tempo"
+# The Grafana datasources out/helm/kube-prometheus-stack-values.yaml provisions. The uids
+# are what derived fields and exemplar links point at; "prometheus" is the uid
+# kube-prometheus-stack gives its own Prometheus datasource.
+DATASOURCE_UIDS = {"prometheus": "prometheus", "loki": "loki", "tempo": "tempo"}
+# The services of the guide's `loki` and `tempo` Helm releases in NAMESPACE (both charts
+# serve their HTTP API on port 3100).
+LOKI_URL = "http://loki.monitoring.svc:3100"
+TEMPO_URL = "http://tempo.monitoring.svc:3100"
+
+# The exporters next to CodeVerify's PostgreSQL and Redis (Bitnami charts' metrics
+# sidecars): their ServiceMonitors name the job after the metrics Service.
+POSTGRES_EXPORTER_JOB = "codeverify-postgresql-metrics"
+REDIS_EXPORTER_JOB = "codeverify-redis-metrics"
+POSTGRES_EXPORTER_SELECTOR = f'{APP_NAMESPACE_SELECTOR}, job="{POSTGRES_EXPORTER_JOB}"'
+
+# The series-vanish check (compiler/proving/vanish.py): when an alert's input series stop
+# (all of them, or those of one source: API pods, worker pods, an exporter), the alert or
+# one of its `covered_by` alerts must fire within VANISH_DEADLINE of the last scrape.
+# Losing every API pod is CodeVerify down: a critical alert must fire within
+# VANISH_PAGE_DEADLINE (APIDown's `for` of 3m plus an evaluation or two).
+VANISH_DEADLINE = "15m"
+VANISH_PAGE_DEADLINE = "5m"
+# An SLO's SLI-absent alert (compiler/slo/rules.py) fires when the series its SLI counts
+# have not existed for this long: rides over a rolling update, well inside VANISH_DEADLINE.
+SLO_ABSENT_FOR = "10m"
+
+# Health endpoints probed from outside (out/probe-*.yaml, alerts/probes.py): a Probe
+# (monitoring.coreos.com/v1) per CodeVerify Service and endpoint, through the blackbox
+# exporter of the prometheus-community/prometheus-blackbox-exporter chart, installed as
+# release `prometheus-blackbox-exporter` in the monitoring namespace (its Service, port 9115).
+# The chart's default config has module `http_2xx` (prober http, 2xx is success).
+BLACKBOX_EXPORTER_URL = f"prometheus-blackbox-exporter.{NAMESPACE}.svc:9115"
+BLACKBOX_MODULE = "http_2xx"
+# The Probes' `jobName`: the `job` label of every probe series.
+PROBE_JOB = "codeverify-health"
+PROBE_INTERVAL = "30s"
+# The guide's health endpoints (Health Checks), on the container port every Service maps.
+HEALTH_ENDPOINTS = {"live": "/health/live", "ready": "/health/ready"}
+PROBED_SERVICES = (API_APP, WORKER_APP)
+APP_PORT = 8000

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from compiler.model import RuleGroup
 
-from . import api, database, llm, workers
+from . import api, database, llm, probes, workers
 from .routing import ROUTING  # noqa: F401  (read by compiler/load.py)
 
 GROUPS: tuple[RuleGroup, ...] = (
@@ -11,4 +11,5 @@ GROUPS: tuple[RuleGroup, ...] = (
     workers.GROUP,
     database.GROUP,
     llm.GROUP,
+    probes.GROUP,
 )

@@ -21,7 +21,7 @@ Changes from the guide's alertmanager-config.yaml:
 from __future__ import annotations
 
 import config
-from compiler.routing import InhibitRule, PagerDutyConfig, Receiver, Route, Routing, SlackConfig, eq, present
+from compiler.routing import RE, InhibitRule, Matcher, PagerDutyConfig, Receiver, Route, Routing, SlackConfig, eq, present
 
 DEFAULT, PAGERDUTY, SLACK_WARNINGS = "default", "pagerduty-critical", "slack-warnings"
 
@@ -66,6 +66,19 @@ INHIBIT_RULES = (
         source=(eq("alertname", "WorkerDown"),),
         target=(eq("alertname", "QueueBacklog"),),
         equal=("namespace",),
+    ),
+    # A service down takes its health endpoints and its SLIs' series with it: page for the
+    # cause, not also for each symptom (HealthCheckFailing pages too, the SLI-absent
+    # tickets follow 10 minutes later). Only that service's: the other one's still count.
+    *(
+        InhibitRule(
+            f"{name}-inhibits-its-symptoms",
+            source=(eq("alertname", down),),
+            target=(Matcher("alertname", "HealthCheckFailing|.+SLIAbsent", RE), eq("service", service)),
+            equal=("namespace",),
+        )
+        for name, down, service in (("api-down", "APIDown", config.API_APP),
+                                    ("worker-down", "WorkerDown", config.WORKER_APP))
     ),
 )
 

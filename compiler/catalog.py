@@ -23,10 +23,6 @@ class Series:
     labels: frozenset[str] | None
     suffix: str = ""
 
-    @property
-    def is_counter(self) -> bool:
-        return self.type == COUNTER
-
 
 # Series a histogram or summary family exposes, with the label each suffix adds.
 _SUFFIXES = {

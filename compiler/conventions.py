@@ -1,7 +1,10 @@
 """Every name and label the SLO compiler generates, in one place (sloth's pkg/common/conventions).
 
-Recording-rule names are Sloth's, so that existing Sloth dashboards and queries keep
-working; Sloth's `sloth_slo`/`sloth_service` labels are plain `slo`/`service` here.
+Recording-rule names and labels are Sloth's, so that Sloth's Grafana dashboards and
+queries work on our series: every generated series and alert carries `sloth_id`,
+`sloth_service` and `sloth_slo`, the SLI windows `sloth_window`, the burn-rate alerts
+`sloth_severity`, and `sloth_slo_info` describes each SLO. Our own `slo`/`service` labels
+stay beside them: the alerts, routing and dashboards of this project select on those.
 """
 from __future__ import annotations
 
@@ -12,6 +15,12 @@ WINDOW = "{{window}}"
 
 SLO_LABEL = "slo"
 SERVICE_LABEL = "service"
+# Sloth's labels (sloth pkg/common/conventions): what its dashboards select on.
+SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO = "sloth_id", "sloth_service", "sloth_slo"
+SLOTH_WINDOW, SLOTH_SEVERITY = "sloth_window", "sloth_severity"
+SLOTH_LABELS = (SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO)
+# Sloth's metadata series: 1, labelled with the SLO and its objective.
+SLO_INFO = "sloth_slo_info"
 
 # Recording rules (Sloth's names).
 OBJECTIVE = "slo:objective:ratio"
@@ -27,6 +36,8 @@ TOTAL_EVENTS = "slo:sli_total_events:rate5m"
 BASE_WINDOW = "5m"
 
 PAGE, TICKET = "critical", "warning"
+# Sloth's alert severities (its `sloth_severity` label) for ours.
+SLOTH_SEVERITIES = {PAGE: "page", TICKET: "ticket"}
 _ALERT_SUFFIX = {PAGE: "ErrorBudgetFastBurn", TICKET: "ErrorBudgetSlowBurn"}
 
 
@@ -43,17 +54,32 @@ def alert_name(slo, severity: str) -> str:
     return camel(slo.name) + _ALERT_SUFFIX[severity]
 
 
+def absent_alert_name(slo) -> str:
+    """The SLO's SLI-absent alert (Pyrra's `SLOMetricAbsent`, one per SLO here)."""
+    return camel(slo.name) + "SLIAbsent"
+
+
 def runbook(slo) -> str:
     return slo.runbook or f"slo-{slo.name}"
 
 
-def labels(slo) -> dict[str, str]:
-    """The labels every generated series and alert of `slo` carries."""
+def identity(slo) -> dict[str, str]:
+    """The labels that name `slo` in this project's queries: `slo` and `service`."""
     return {SLO_LABEL: slo.name, SERVICE_LABEL: slo.service}
 
 
+def labels(slo) -> dict[str, str]:
+    """The labels every generated series and alert of `slo` carries: ours and Sloth's."""
+    return {**identity(slo), SLOTH_ID: f"{slo.service}-{slo.name}", SLOTH_SERVICE: slo.service, SLOTH_SLO: slo.name}
+
+
 def selector(slo) -> str:
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in labels(slo).items()) + "}"
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in identity(slo).items()) + "}"
+
+
+def sloth_selector(slo) -> str:
+    """`{sloth_service="...", sloth_slo="..."}`: how Sloth's dashboards select an SLO's series."""
+    return "{" + f'{SLOTH_SERVICE}="{slo.service}", {SLOTH_SLO}="{slo.name}"' + "}"
 
 
 def camel(name: str) -> str:
@@ -96,3 +122,14 @@ def seconds(duration: str) -> int:
     if not m:
         raise ValueError(f"`{duration}` is not a duration like 5m, 1h or 30d")
     return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def by_keep(config, *labels: str) -> str:
+    """The label list of an alert's or recording rule's `by (...)`: the cluster label, then `labels`.
+
+    kubernetes-mixin's `%(clusterLabel)s` in every aggregation: behind Thanos or Mimir two
+    clusters' series would otherwise sum into one alert. Where no series has the label (one
+    Prometheus) `by (cluster, ...)` changes nothing.
+    """
+    cluster = getattr(config, "CLUSTER_LABEL", "")
+    return ", ".join(dict.fromkeys(([cluster] if cluster else []) + list(labels)))

@@ -227,14 +227,7 @@ def _call(node, known: Known) -> LabelSet:
         return NONE
     args = node.args
     if name in ("absent", "absent_over_time"):
-        arg = strip(args[0]) if args else None
-        sel = arg.vector_selector if isinstance(arg, pp.MatrixSelector) else arg
-        if not isinstance(sel, pp.VectorSelector):
-            return NONE
-        # absent() returns one series with the selector's equality matchers as labels.
-        eq = frozenset(m.name for m in sel.matchers.matchers
-                       if m.op == pp.MatchOp.Equal and m.name != "__name__" and m.value != "")
-        return LabelSet(eq, eq)
+        return _absent(args)
     vector_args = [a for a in args if not promql.is_scalar(a)]
     if not vector_args:
         return NONE
@@ -243,14 +236,30 @@ def _call(node, known: Known) -> LabelSet:
         return LabelSet(inner.sure - {"le"}, None if inner.may is None else inner.may - {"le"})
     inner = labels(vector_args[0], known)
     if name in ("label_replace", "label_join") and len(args) > 1:
-        dst = promql.string_value(args[1])
-        if dst is None:
-            return LabelSet(inner.sure, None)
-        sure = inner.sure
-        if name == "label_replace" and _constant_replace(args):
-            sure = sure | {dst}
-        return LabelSet(sure, None if inner.may is None else inner.may | {dst})
+        return _relabel(name, args, inner)
     return inner
+
+
+def _absent(args) -> LabelSet:
+    """absent() returns one series with the selector's equality matchers as labels."""
+    arg = strip(args[0]) if args else None
+    sel = arg.vector_selector if isinstance(arg, pp.MatrixSelector) else arg
+    if not isinstance(sel, pp.VectorSelector):
+        return NONE
+    eq = frozenset(m.name for m in sel.matchers.matchers
+                   if m.op == pp.MatchOp.Equal and m.name != "__name__" and m.value != "")
+    return LabelSet(eq, eq)
+
+
+def _relabel(name: str, args, inner: LabelSet) -> LabelSet:
+    """label_replace/label_join add their destination (on every series only for a constant replace)."""
+    dst = promql.string_value(args[1])
+    if dst is None:
+        return LabelSet(inner.sure, None)
+    sure = inner.sure
+    if name == "label_replace" and _constant_replace(args):
+        sure = sure | {dst}
+    return LabelSet(sure, None if inner.may is None else inner.may | {dst})
 
 
 def _constant_replace(args) -> bool:

@@ -18,7 +18,7 @@ from . import settings
 from .errors import LoadError
 from .location import Location, relpath
 from .catalog import Catalog
-from .model import SLO, AlertRule, BurnRateWindow, Dashboard, Metric, MetricSource, RecordingRule, RuleGroup
+from .model import SLO, AlertRule, BurnRateWindow, Dashboard, LogStream, Metric, MetricSource, RecordingRule, RuleGroup
 from typing import TYPE_CHECKING
 
 from .typecheck import problem
@@ -42,6 +42,8 @@ class Project:
     # alerts.ROUTING when the project routes its alerts (compiler/routing.py), else None.
     routing: Routing | None = None
     extra: dict = field(default_factory=dict)
+    # catalog.LOGS: the log streams LogQL queries may select, and their fields.
+    logs: tuple[LogStream, ...] = ()
 
     def all_groups(self) -> tuple[RuleGroup, ...]:
         return tuple(self.groups) + tuple(self.slo_groups)
@@ -67,10 +69,21 @@ ROUTING_CONFIG = {
     "ALERTMANAGER_CONFIG_NAME": str, "ALERTMANAGER_CONFIG_NAMESPACE": str, "ALERTMANAGER_SECRET": str,
     "ALERTMANAGER_SECRETS_DIR": str, "PAGERDUTY_ROUTING_KEY_KEY": str, "SLACK_WEBHOOK_URL_KEY": str,
 }
+# Only with TEMPO_URL: the datasources of out/helm/ (compiler/emit/datasources.py).
+TRACES_CONFIG = {
+    "TRACE_ID_FIELD": str, "DATASOURCE_UIDS": Mapping[str, str], "LOKI_URL": str, "TEMPO_URL": str,
+}
 SLO_CONFIG = {
     "SLO_RULES_NAME": str, "SLO_DASHBOARD_UID": str, "SLO_BURN_RATE_WINDOWS": tuple[BurnRateWindow, ...],
     "SLO_ALERT_FOR": Mapping[str, str], "SLO_MIN_BAD_EVENTS": int,
 }
+# Only when config.py defines PROBE_JOB: the project probes its Services' health endpoints.
+PROBE_CONFIG = {
+    "PROBE_JOB": str, "PROBE_INTERVAL": str, "BLACKBOX_EXPORTER_URL": str, "BLACKBOX_MODULE": str,
+    "HEALTH_ENDPOINTS": Mapping[str, str], "PROBED_SERVICES": tuple[str, ...], "APP_PORT": int,
+}
+# Optional durations (their defaults live where they are used): checked when set.
+OPTIONAL_DURATIONS = ("VANISH_DEADLINE", "VANISH_PAGE_DEADLINE", "SLO_ABSENT_FOR")
 
 
 def check_config(config, schema: dict, what: str = "", present_only: bool = False) -> None:
@@ -127,16 +140,38 @@ def load(root: str) -> Project:
         raise LoadError(f"{where}: route sends to receiver `{name}`, which ROUTING.receivers does not define")
     if routing is not None:
         check_config(config, ROUTING_CONFIG, " (alerts define ROUTING)")
+    if hasattr(config, "TEMPO_URL"):
+        check_config(config, TRACES_CONFIG, " (TEMPO_URL is set)")
+        missing = {"prometheus", "loki", "tempo"} - set(config.DATASOURCE_UIDS)
+        if missing:
+            raise LoadError(f"config.py: DATASOURCE_UIDS has no uid for {', '.join(sorted(missing))}")
     if slos:
         check_config(config, SLO_CONFIG, " (slo/ defines SLOs)")
         _check_burn_rate_windows(config)
-    return Project(root, config, catalog, dashboards, groups, slos, routing=routing)
+    if hasattr(config, "PROBE_JOB"):
+        check_config(config, PROBE_CONFIG, " (config.py defines PROBE_JOB)")
+    _check_optional_durations(config)
+    logs = _expect(catalog_mod, "LOGS", LogStream, root) if hasattr(catalog_mod, "LOGS") else ()
+    return Project(root, config, catalog, dashboards, groups, slos, routing=routing, logs=logs)
 
 
 def catalog_of(config, metrics, sources) -> Catalog:
     """The Catalog of a project (also what `build.py lint PATH` loads, compiler/lint/cli.py)."""
     cluster = getattr(config, "CLUSTER_LABEL", "")
     return Catalog(metrics, sources, (cluster,) if isinstance(cluster, str) and cluster else ())
+
+
+def _check_optional_durations(config) -> None:
+    """VANISH_DEADLINE and the like, when set: a positive Prometheus duration, which promtool and Prometheus read."""
+    from .promql import duration_seconds
+
+    for name in OPTIONAL_DURATIONS:
+        if not hasattr(config, name):
+            continue
+        value = getattr(config, name)
+        seconds = duration_seconds(value) if isinstance(value, str) else None
+        if not seconds or seconds <= 0:
+            raise LoadError(f"config.py: {name} {str(value)[:40]!r} is not a positive Prometheus duration (write e.g. `15m`)")
 
 
 def _check_burn_rate_windows(config) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import conventions, promql
-from .passthrough import OMIT  # noqa: F401 - definitions import it from here
 from .typecheck import checked
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -73,6 +72,8 @@ class Metric:
     labels: tuple[str, ...] = ()
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     buckets: tuple[float, ...] = ()
+    # {"catalog/unused-metric": "why no panel, alert or rule reads it"}
+    lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 
 
@@ -84,6 +85,23 @@ class MetricSource:
     name: str
     description: str
     target_labels: tuple[str, ...]
+    src: Source = _src_field()
+
+
+@dataclass(frozen=True)
+@checked
+class LogStream:
+    """The log lines of one app as Loki holds them.
+
+    `labels` are the stream labels the log shipper (promtail) attaches; `fields` are
+    the keys of each JSON line, which `| json` turns into labels. The lint holds LogQL
+    stream selectors and field references to them.
+    """
+
+    app: str
+    description: str
+    labels: tuple[str, ...]
+    fields: tuple[str, ...]
     src: Source = _src_field()
 
 
@@ -103,6 +121,9 @@ class Target:
     instant: bool = False
     format: str = "time_series"  # time_series | table | heatmap
     datasource: str = PROMETHEUS  # PROMETHEUS (PromQL) or LOKI (LogQL)
+    # Ask Prometheus for the exemplars of the series read (a histogram's trace ids):
+    # Grafana draws them as points that open the trace in Tempo.
+    exemplar: bool = False
     # Grafana JSON no field holds, merged over the emitted JSON (compiler/passthrough.py).
     passthrough: Mapping[str, object] = field(default_factory=dict)
     src: Source = _src_field()
@@ -112,6 +133,8 @@ class Target:
             raise ValueError(f"Target: `datasource` must be PROMETHEUS or LOKI, not {self.datasource!r}")
         if self.format not in ("time_series", "table", "heatmap"):
             raise ValueError(f"Target: `format` must be time_series, table or heatmap, not {self.format!r}")
+        if self.exemplar and self.datasource != PROMETHEUS:
+            raise ValueError("Target: `exemplar` needs a PROMETHEUS target (exemplars come from Prometheus)")
 
 
 def ref_ids(targets: Iterable[Target]) -> list[str]:
@@ -338,6 +361,10 @@ class AlertRule:
     annotations: Mapping[str, str] = field(default_factory=dict)
     keep_firing_for: str = ""
     scenarios: tuple[Scenario, ...] = ()
+    # Alerts that fire when this one cannot, because its input series are gone (a ratio
+    # of rates has no value without requests): the series-vanish check
+    # (compiler/proving/vanish.py) proves that one of them, or this alert, fires.
+    covered_by: tuple[str, ...] = ()
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 
@@ -487,6 +514,9 @@ class SLO:
     period_days: int = 30
     min_bad_events: int | None = None
     runbook: str = ""  # runbook slug; `slo-<name>` when empty
+    # Alerts that fire when the service's targets are gone (APIDown, WorkerDown): every alert
+    # generated from the SLO declares them, beside its SLI-absent alert, as its `covered_by`.
+    covered_by: tuple[str, ...] = ()
     lint_ignore: Mapping[str, str] = field(default_factory=dict)
     src: Source = _src_field()
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from . import forked, lint, promql
 from .contract import codegen
-from .proving import scenarios, slo_scenarios
+from .proving import scenarios, slo_scenarios, vanish
 from .slo import dashboard as slo_dashboard
 from .slo import rules as slo_rules
-from .emit import alertmanager, kube, rules
+from .emit import alertmanager, datasources, kube, rules
 from .errors import LoadError
 from .lint.finding import ERROR, Finding
 from .load import Project, load
@@ -115,7 +115,7 @@ def build(root: str, strict: bool = False, fork: bool | None = None, stage: str 
 
 
 def check(project: Project) -> list[Finding]:
-    """Every finding of the lint and of the alert scenarios, one per SLO for what its rules share.
+    """Every finding of the lint, of the alert scenarios and of the series-vanish check, one per SLO for what its rules share.
 
     The lint's findings go through config.LINT_RULES as `build.py lint` applies it (a rule the
     project turned off does not fail its build either).
@@ -123,7 +123,7 @@ def check(project: Project) -> list[Finding]:
     from .lint.command import policy_of
 
     found = policy_of(project.config).apply(lint.run(project, lint.subjects(project)))
-    return collapse_generated(found + scenarios.check(project), project)
+    return collapse_generated(found + scenarios.check(project) + vanish.check(project), project)
 
 
 def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[str, bytes]) -> Build:
@@ -243,6 +243,12 @@ def render(project: Project, sink=None) -> tuple[dict[str, bytes], list[Finding]
         files[f"prometheusrule-{name}.yaml"] = to_yaml(rule, sources)
 
     files["servicemonitor-codeverify.yaml"] = to_yaml(kube.service_monitor(config), "config.py")
+    if hasattr(config, "TEMPO_URL"):  # a project with traces: the datasources that link to them
+        files["helm/kube-prometheus-stack-values.yaml"] = to_yaml(
+            datasources.kube_prometheus_stack_values(config), "config.py")
+    if hasattr(config, "PROBE_JOB"):  # a project that probes its health endpoints (config.py)
+        for name, obj in kube.probes(config).items():
+            files[f"probe-{name}.yaml"] = to_yaml(obj, "config.py")
     # The application's metric definitions, from the same catalog (compiler/contract/codegen.py).
     for rel, data in codegen.render(project).items():
         files[rel] = data
@@ -302,6 +308,12 @@ def check_file_names(project: Project) -> None:
         check(dash.uid, where, "uid", "uid")
     for group in project.all_groups():
         check(group.name, str(project.locate(group, f"group {group.name[:60]!r}")), "name")
+    if hasattr(config, "PROBE_JOB"):  # each Probe is an object and a file: out/probe-<service>-<endpoint>.yaml
+        for service in config.PROBED_SERVICES:
+            for health in config.HEALTH_ENDPOINTS:
+                name = f"{service}-{health}"
+                check(name, "config.py: PROBED_SERVICES x HEALTH_ENDPOINTS", "Probe", "object")
+                check(f"probe-{name}.yaml", "config.py: PROBED_SERVICES x HEALTH_ENDPOINTS", "Probe", "file")
 
 
 def _render_error(project: Project, dash, exc: Exception) -> LoadError:
@@ -315,10 +327,12 @@ def _render_error(project: Project, dash, exc: Exception) -> LoadError:
 
 
 def render_tests(project: Project) -> dict[str, bytes]:
-    """The alerts' scenarios as promtool test files, one per rule group."""
+    """The alerts' scenarios as promtool test files, one per rule group, and their vanish scenarios
+    (compiler/proving/vanish.py), one file per rule group too."""
     out = {}
-    for name, data in scenarios.test_files(project).items():
-        group = name.removesuffix(".yaml")
+    tests = {**scenarios.test_files(project), **vanish.test_files(project)}
+    for name, data in tests.items():
+        group = name.removesuffix(".yaml").removeprefix("vanish-")
         src = next(g.src.file for g in project.all_groups() if g.name == group)
         out[name] = to_yaml(data, project.rel(src))
     return out

@@ -26,7 +26,6 @@ class Query:
     expr: str  # as written, Grafana variables included
     origin: str  # PANEL, ALERT, RECORD or SLO
     ignore: Mapping[str, str] = field(default_factory=dict)
-    owner: object = None  # the TargetView or RuleView it came from: not for query rules (see above)
     legend: str = ""  # a panel target's legend format
     expanded: str = ""
     _ast: object = field(default=None, repr=False)
@@ -64,9 +63,6 @@ class Query:
 
     def drop_tree(self) -> None:
         """Free the parsed tree once every rule has seen it (a large project's trees are most of its memory)."""
-        # `owner` too: the view refers back to this query, a cycle that only the
-        # cyclic GC would free, and the build runs without it (build.py).
-        self.owner = None
         if self._ast is not None:
             self._ast, self._nodes, self._error = None, None, "tree dropped after lint"
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
+from .model import Variable
+
 ALL = "$__all"
 # What "All" becomes where the listed values are unknown here (no Grafana to ask).
 ANY = ".*"
@@ -44,3 +46,30 @@ def from_json(dash: Mapping) -> dict[str, str]:
             continue
         out[v["name"]] = regex_value(value if isinstance(value, list) else [value], v.get("allValue") or "")
     return out
+
+
+def filter_variables(config, apps_selector: str) -> tuple[Variable, Variable]:
+    """The `cluster` and `namespace` variables every CodeVerify dashboard carries.
+
+    Values come from `up` of CodeVerify's own targets (`apps_selector`), which every
+    installation has even while it serves no traffic. "All" of the clusters is `.*`,
+    which also matches series without the label (one Prometheus, no Thanos); "All" of
+    the namespaces is the listed ones, so that cAdvisor and kube-state-metrics panels
+    never show other workloads. The cluster dropdown shows only with config.MULTI_CLUSTER.
+    """
+    cluster = Variable(
+        config.CLUSTER_VAR, "query", f"label_values(up{{{apps_selector}}}, {config.CLUSTER_LABEL})",
+        label="Cluster", multi=True, include_all=True, all_value=".*", default=(ALL,),
+        hidden=not config.MULTI_CLUSTER,
+    )
+    namespace = Variable(
+        config.NAMESPACE_VAR, "query",
+        f'label_values(up{{{apps_selector}, {config.CLUSTER_LABEL}=~"${config.CLUSTER_VAR}"}}, namespace)',
+        label="Namespace", multi=True, include_all=True, default=(config.APP_NAMESPACE,),
+    )
+    return cluster, namespace
+
+
+def filter_matchers(config) -> str:
+    """The matchers that narrow a query to the installations the filter variables hold."""
+    return f'{config.CLUSTER_LABEL}=~"${config.CLUSTER_VAR}", namespace=~"${config.NAMESPACE_VAR}"'

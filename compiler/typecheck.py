@@ -118,48 +118,60 @@ def _checker(hint):
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is object or hint is typing.Any:
         return lambda v: None
-    if hint is type(None):
-        return lambda v: None if v is None else ("", "", v)
     if origin in (typing.Union, types.UnionType):
         options = [_checker(a) for a in args]
         return lambda v: None if any(c(v) is None for c in options) else ("", "", v)
-    if hint is bool:
-        return lambda v: None if v is True or v is False else ("", "", v)
-    if hint is int:
-        return lambda v: None if isinstance(v, int) and not isinstance(v, bool) else ("", "", v)
-    if hint is float:
-        return lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) else ("", "", v)
     if origin is tuple:
-        item = _checker(args[0])
-        wanted = _describe(args[0], article=True)
-
-        def check_tuple(v):
-            if not isinstance(v, tuple):  # not a list: code adds tuples together, hashes them
-                return ("", "", v)
-            for i, x in enumerate(v):
-                problem = item(x)
-                if problem is not None:
-                    return (f"[{i}]{problem[0]}", problem[1] or wanted, problem[2])
-            return None
-        return check_tuple
+        return _tuple_checker(args[0])
     if origin in (Mapping, typing.Mapping, dict):
-        key, value = _checker(args[0]), _checker(args[1])
-        wanted_key, wanted_value = _describe(args[0], article=True), _describe(args[1], article=True)
-
-        def check_mapping(v):
-            if not isinstance(v, Mapping):
-                return ("", "", v)
-            for k, x in v.items():
-                if key(k) is not None:
-                    return (f" key {k!r}", wanted_key, k)
-                problem = value(x)
-                if problem is not None:
-                    return (f"[{k!r}]{problem[0]}", problem[1] or wanted_value, problem[2])
-            return None
-        return check_mapping
+        return _mapping_checker(args[0], args[1])
+    if hint in _SCALARS:
+        fits = _SCALARS[hint]
+        return lambda v: None if fits(v) else ("", "", v)
     if isinstance(hint, type):
         return lambda v: None if isinstance(v, hint) else ("", "", v)
     return lambda v: None  # a hint this module cannot say anything about
+
+
+# Exact tests: a bool is no int (True would pass as 1), an int is a float (0 for 0.0).
+_SCALARS = {
+    type(None): lambda v: v is None,
+    bool: lambda v: v is True or v is False,
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+}
+
+
+def _tuple_checker(item_hint):
+    item = _checker(item_hint)
+    wanted = _describe(item_hint, article=True)
+
+    def check_tuple(v):
+        if not isinstance(v, tuple):  # not a list: code adds tuples together, hashes them
+            return ("", "", v)
+        for i, x in enumerate(v):
+            problem = item(x)
+            if problem is not None:
+                return (f"[{i}]{problem[0]}", problem[1] or wanted, problem[2])
+        return None
+    return check_tuple
+
+
+def _mapping_checker(key_hint, value_hint):
+    key, value = _checker(key_hint), _checker(value_hint)
+    wanted_key, wanted_value = _describe(key_hint, article=True), _describe(value_hint, article=True)
+
+    def check_mapping(v):
+        if not isinstance(v, Mapping):
+            return ("", "", v)
+        for k, x in v.items():
+            if key(k) is not None:
+                return (f" key {k!r}", wanted_key, k)
+            problem = value(x)
+            if problem is not None:
+                return (f"[{k!r}]{problem[0]}", problem[1] or wanted_value, problem[2])
+        return None
+    return check_mapping
 
 
 def _describe(hint, article: bool = True) -> str:

@@ -16,8 +16,9 @@ def request_latency_panel() -> Panel:
     return Panel(
         "timeseries", "Request latency p50 / p95 / p99",
         "API request latency percentiles over all endpoints; yellow is the 500 ms p95 SLO, red the 2 s HighLatency alert.",
+        # Exemplars: the trace ids of sampled requests, drawn as points that open the trace.
         tuple(
-            Target(c.quantile(q, DURATION, c.API), legend=f"p{round(q * 100)}")
+            Target(c.quantile(q, DURATION, c.API), legend=f"p{round(q * 100)}", exemplar=True)
             for q in (0.5, 0.95, 0.99)
         ),
         unit=c.SECONDS, width=c.HALF, min=0, thresholds=c.HIGH_IS_BAD_LATENCY,
@@ -63,7 +64,7 @@ def latency_heatmap_panel() -> Panel:
     return Panel(
         "heatmap", "Endpoint latency heatmap",
         "How many API requests fell into each latency bucket over time; darker cells mean more requests.",
-        (Target(expr, legend="{{le}}", format="heatmap"),),
+        (Target(expr, legend="{{le}}", format="heatmap", exemplar=True),),
         unit=c.SECONDS, width=c.HALF,
     )
 
@@ -86,19 +87,42 @@ def recent_errors_panel() -> Panel:
     expr = f'{c.loki_selector(config.API_APP)} |= "ERROR" | json | level="ERROR" | line_format "{{{{.message}}}}"'
     return Panel(
         "logs", "Recent errors",
-        "API log lines at level ERROR, newest first; expand a line for its trace_id.",
+        "API log lines at level ERROR, newest first; expand a line and follow its trace_id to the trace in Tempo.",
         (Target(expr, datasource=LOKI),),
         unit=c.NONE, width=c.HALF, height=10,
     )
 
 
 def slow_requests_panel() -> Panel:
+    # A table rather than raw lines: one row per slow request with its duration, and its
+    # trace_id a link to the trace in Tempo (where the time went). The `| json` fields
+    # arrive as the frame's `labels`; extractFields turns them into columns.
     expr = f"{c.loki_selector(config.API_APP)} | json | duration_ms > 1000"
+    columns = ("Time", "duration_ms", "analysis_id", "message", c.TRACE_ID)
     return Panel(
-        "logs", "Slow requests",
-        "API log lines whose duration_ms is above one second, newest first.",
+        "table", "Slow requests",
+        "API requests that took over a second, newest first; a trace_id opens the request's trace in Tempo.",
         (Target(expr, datasource=LOKI),),
         unit=c.NONE, width=c.HALF, height=10,
+        options={
+            "transformations": [
+                {"id": "extractFields", "options": {"source": "labels", "format": "json", "replace": False}},
+                # Label values are strings: as a number, duration_ms sorts and takes its unit.
+                {"id": "convertFieldType", "options": {
+                    "conversions": [{"targetField": "duration_ms", "destinationType": "number"}], "fields": {}}},
+                {"id": "organize", "options": {
+                    "excludeByName": {"Line": True, "id": True, "labels": True, "tsNs": True},
+                    "includeByName": {name: True for name in columns},
+                    "indexByName": {name: i for i, name in enumerate(columns)},
+                }},
+                {"id": "sortBy", "options": {"sort": [{"field": "Time", "desc": True}]}},
+            ],
+            "fieldConfig": {"overrides": [
+                {"matcher": {"id": "byName", "options": "duration_ms"},
+                 "properties": [{"id": "unit", "value": c.MILLISECONDS}]},
+                c.trace_link(),
+            ]},
+        },
     )
 
 
@@ -107,7 +131,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify API Performance",
     description="Latency, traffic and errors of the CodeVerify API, per endpoint, with its error and slow-request logs.",
     tags=c.tags("api"),
-    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE, *c.FILTER_VARIABLES),
+    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE, c.TEMPO_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Latency", (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import config
 from compiler.model import LOKI, Link, Threshold, Variable
+from compiler.selection import filter_matchers, filter_variables
 
 # --- Grafana unit ids (never write these as literals in a panel) ---------------
 PERCENT_UNIT = "percentunit"  # 0.0-1.0 shown as 0-100 %
@@ -16,6 +17,7 @@ PERCENT = "percent"  # 0-100 shown as %
 REQUESTS_PER_SECOND = "reqps"
 OPS_PER_SECOND = "ops"
 SECONDS = "s"
+MILLISECONDS = "ms"
 BYTES = "bytes"
 SHORT = "short"  # plain counts; Grafana scales with k/M suffixes
 NONE = "none"  # logs panels: no numeric field to format
@@ -56,7 +58,7 @@ LOW_IS_BAD_WORKERS = (Threshold(None, RED), Threshold(MIN_WORKERS, GREEN))
 # The installations the viewer picked: every query of every dashboard carries these
 # matchers (lint rule dashboard/ignored-filter holds each query to them), so that two
 # installations, in two namespaces or two clusters behind Thanos, never mix on a panel.
-FILTERS = f'{config.CLUSTER_LABEL}=~"${config.CLUSTER_VAR}", namespace=~"${config.NAMESPACE_VAR}"'
+FILTERS = filter_matchers(config)
 APPS_SELECTOR = f'app=~"{config.API_APP}|{config.WORKER_APP}"'
 API = f"{config.API_SELECTOR}, {FILTERS}"
 WORKER = f"{config.WORKER_SELECTOR}, {FILTERS}"
@@ -117,23 +119,28 @@ def _sum(expr: str, by: tuple[str, ...]) -> str:
 
 
 # --- Dashboard-level defaults ------------------------------------------------------
-ALL = "$__all"  # a variable's "All" choice, as Grafana saves it
 PROMETHEUS_VARIABLE = Variable(config.PROMETHEUS_DATASOURCE_VAR, "datasource", "prometheus", label="Prometheus")
 LOKI_VARIABLE = Variable(config.LOKI_DATASOURCE_VAR, "datasource", LOKI, label="Loki")
-# Values come from `up` of CodeVerify's own targets, which every installation has even
-# while it serves no traffic. "All" of the clusters is `.*`, which also matches series
-# without the label (one Prometheus, no Thanos); "All" of the namespaces is the listed
-# ones, so that cAdvisor and kube-state-metrics panels never show other workloads.
-CLUSTER_VARIABLE = Variable(
-    config.CLUSTER_VAR, "query", f"label_values(up{{{APPS_SELECTOR}}}, {config.CLUSTER_LABEL})",
-    label="Cluster", multi=True, include_all=True, all_value=".*", default=(ALL,), hidden=not config.MULTI_CLUSTER,
-)
-NAMESPACE_VARIABLE = Variable(
-    config.NAMESPACE_VAR, "query",
-    f'label_values(up{{{APPS_SELECTOR}, {config.CLUSTER_LABEL}=~"${config.CLUSTER_VAR}"}}, namespace)',
-    label="Namespace", multi=True, include_all=True, default=(config.APP_NAMESPACE,),
-)
+# The installation filters (compiler/selection.py), shared with the generated SLO dashboard.
+CLUSTER_VARIABLE, NAMESPACE_VARIABLE = filter_variables(config, APPS_SELECTOR)
 FILTER_VARIABLES = (CLUSTER_VARIABLE, NAMESPACE_VARIABLE)
+# Traces: exemplar points and trace-id links open a trace in this datasource.
+TEMPO_VARIABLE = Variable(config.TEMPO_DATASOURCE_VAR, "datasource", "tempo", label="Tempo")
+TRACE_ID = config.TRACE_ID_FIELD
+
+
+def trace_link(field: str = TRACE_ID) -> dict:
+    """A field override that makes each `field` value (a trace id) open that trace in Tempo's Explore view."""
+    pane = (
+        '{"trace":{"datasource":"${%s}","queries":[{"refId":"A","datasource":{"type":"tempo","uid":"${%s}"},'
+        '"queryType":"traceql","query":"${__value.raw}"}],"range":{"from":"${__from}","to":"${__to}"}}}'
+    ) % (config.TEMPO_DATASOURCE_VAR, config.TEMPO_DATASOURCE_VAR)
+    return {
+        "matcher": {"id": "byName", "options": field},
+        "properties": [{"id": "links", "value": [
+            {"title": "Open the trace in Tempo", "url": f"/explore?schemaVersion=1&panes={pane}"},
+        ]}],
+    }
 # One dropdown listing every CodeVerify dashboard (all carry the shared tag);
 # the emitter keeps the time range and variables when following it.
 DASHBOARD_LINKS = (Link("CodeVerify dashboards", tags=config.DASHBOARD_TAGS),)

@@ -78,12 +78,47 @@ def database_connections_panel() -> Panel:
     )
 
 
+def database_connection_states_panel() -> Panel:
+    # "idle in transaction" holds locks and a connection while doing nothing: the state to watch.
+    return Panel(
+        "timeseries", "Database connections by state",
+        "PostgreSQL connections by state; a growing 'idle in transaction' share holds locks and starves the pools.",
+        (Target(f"sum by (state) (pg_stat_activity_count{c.selector(c.FILTERS)})", legend="{{state}}"),),
+        unit=c.SHORT, width=c.HALF, min=0, stack=True,
+    )
+
+
 def db_pool_available_panel() -> Panel:
+    # The pool size gives the free connections their scale: 6 free of 10 is not 6 free of 50.
     return Panel(
         "timeseries", "DB pool available connections",
-        "Free connections in each CodeVerify pod's database pool; DatabaseConnectionPoolExhausted fires below 5.",
-        (Target(f"min by (pod) (codeverify_db_pool_available{c.selector(c.CODEVERIFY)})", legend="{{pod}}"),),
+        "Free connections in each CodeVerify pod's database pool, against the pool size; "
+        "DatabaseConnectionPoolExhausted fires below 5.",
+        (
+            Target(f"min by (pod) (codeverify_db_pool_available{c.selector(c.CODEVERIFY)})", legend="{{pod}}"),
+            Target(f"max(codeverify_db_pool_size{c.selector(c.CODEVERIFY)})", legend="pool size"),
+        ),
         unit=c.SHORT, width=c.HALF, min=0, thresholds=c.LOW_IS_BAD_DB_POOL,
+    )
+
+
+def db_queries_panel() -> Panel:
+    # The guide's database view: CodeVerify's own count of the queries it sends, by kind.
+    return Panel(
+        "timeseries", "Database queries",
+        "Queries per second the API and workers send to PostgreSQL, by operation.",
+        (Target(c.sum_rate("codeverify_db_queries_total", c.CODEVERIFY, by=("operation",)), legend="{{operation}}"),),
+        unit=c.OPS_PER_SECOND, width=c.HALF, min=0, stack=True,
+    )
+
+
+def db_query_latency_panel() -> Panel:
+    return Panel(
+        "timeseries", "Database query latency (p95)",
+        "p95 time a database query takes as the API and workers see it, waiting for the result included, by operation.",
+        (Target(c.quantile(0.95, "codeverify_db_query_duration_seconds", c.CODEVERIFY, by=("operation",)),
+                legend="{{operation}}", exemplar=True),),
+        unit=c.SECONDS, width=c.HALF, min=0,
     )
 
 
@@ -96,6 +131,15 @@ def redis_operations_panel() -> Panel:
             Target(f"topk(5, {c.sum_rate('redis_commands_total', c.FILTERS, by=('cmd',))})", legend="{{cmd}}"),
         ),
         unit=c.OPS_PER_SECOND, width=c.HALF, min=0,
+    )
+
+
+def redis_memory_panel() -> Panel:
+    return Panel(
+        "timeseries", "Redis memory",
+        "Memory Redis has allocated; the job queue lives in it, so a backlog shows here as well.",
+        (Target(f"sum(redis_memory_used_bytes{c.selector(c.FILTERS)})", legend="used"),),
+        unit=c.BYTES, width=c.HALF, min=0,
     )
 
 
@@ -113,7 +157,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify Infrastructure",
     description="Resources and restarts of the CodeVerify pods, and the PostgreSQL and Redis they depend on.",
     tags=c.tags("infrastructure"),
-    variables=(c.PROMETHEUS_VARIABLE, *c.FILTER_VARIABLES),
+    variables=(c.PROMETHEUS_VARIABLE, c.TEMPO_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Pods", (
@@ -125,10 +169,14 @@ DASHBOARD = Dashboard(
         Row("PostgreSQL", (
             database_connections_panel(),
             db_pool_available_panel(),
+            db_queries_panel(),
+            db_query_latency_panel(),
+            database_connection_states_panel(),
         )),
         Row("Redis", (
             redis_operations_panel(),
             redis_clients_panel(),
+            redis_memory_panel(),
         )),
     ),
 )

@@ -1,7 +1,8 @@
 """CodeVerify Overview: is the service healthy right now? The on-call's first stop."""
 from __future__ import annotations
 
-from compiler.model import Dashboard, Panel, Row, Target
+import config
+from compiler.model import Dashboard, Panel, Row, Target, Threshold
 
 from . import common as c
 
@@ -65,6 +66,28 @@ def workers_up_panel() -> Panel:
         (Target(f"sum(up{c.selector(c.WORKER)}) or vector(0)", legend="workers"),),
         unit=c.SHORT, width=c.QUARTER, height=c.STAT_HEIGHT, decimals=0,
         thresholds=c.LOW_IS_BAD_WORKERS,
+    )
+
+
+def health_checks_panel() -> Panel:
+    # probe_success of each Service's /health/live and /health/ready through the blackbox
+    # exporter (config.py PROBE_JOB): 1 up, 0 down. A probe without series (exporter or
+    # Probe gone, HealthProbeMissing) must read as such, not as a blank.
+    probes = c.selector(f'job="{config.PROBE_JOB}"', c.FILTERS)
+    return Panel(
+        "stat", "Health checks",
+        "Each Service's /health/live and /health/ready probed from outside by the blackbox exporter; "
+        "HealthCheckFailing pages after 3 minutes DOWN.",
+        (Target(f"max by (service, health) (probe_success{probes})", legend="{{service}} {{health}}"),),
+        unit=c.NONE, width=c.FULL, height=c.STAT_HEIGHT, decimals=0, min=0, max=1,
+        thresholds=(Threshold(None, c.RED), Threshold(1, c.GREEN)),
+        options={"fieldConfig": {"defaults": {
+            "mappings": [{"type": "value", "options": {
+                "0": {"index": 0, "text": "DOWN", "color": c.RED},
+                "1": {"index": 1, "text": "UP", "color": c.GREEN},
+            }}],
+            "noValue": "not probed",
+        }}},
     )
 
 
@@ -141,6 +164,7 @@ DASHBOARD = Dashboard(
             api_error_rate_stat_panel(),
             workers_up_panel(),
         )),
+        Row("Health endpoints", (health_checks_panel(),)),
         Row("API", (
             request_throughput_panel(),
             error_rate_panel(),

@@ -17,7 +17,8 @@ def analysis_duration_panel() -> Panel:
         "timeseries", "Analysis duration",
         "How long an analysis takes from start to verdict, as p50 / p95 / p99 over all workers.",
         tuple(
-            Target(c.quantile(q, "codeverify_analysis_duration_seconds", c.WORKER), legend=f"p{round(q * 100)}")
+            Target(c.quantile(q, "codeverify_analysis_duration_seconds", c.WORKER), legend=f"p{round(q * 100)}",
+                   exemplar=True)
             for q in QUANTILES
         ),
         unit=c.SECONDS, width=c.HALF, min=0,
@@ -38,7 +39,7 @@ def queue_wait_time_panel() -> Panel:
         "timeseries", "Queue wait time (p95)",
         "How long jobs wait in each queue before a worker picks them up (p95); the SLO is under 60 s.",
         (Target(c.quantile(0.95, "codeverify_queue_latency_seconds", c.CODEVERIFY, by=("queue",)),
-                legend="{{queue}}"),),
+                legend="{{queue}}", exemplar=True),),
         unit=c.SECONDS, width=c.HALF, min=0, thresholds=c.HIGH_IS_BAD_QUEUE_WAIT,
     )
 
@@ -81,7 +82,7 @@ def llm_latency_panel() -> Panel:
         "timeseries", "LLM API latency (p95)",
         "p95 latency of calls to each LLM provider and model.",
         (Target(c.quantile(0.95, "codeverify_llm_request_duration_seconds", c.WORKER, by=("provider", "model")),
-                legend="{{provider}} {{model}}"),),
+                legend="{{provider}} {{model}}", exemplar=True),),
         unit=c.SECONDS, width=c.THIRD, min=0,
     )
 
@@ -117,7 +118,7 @@ def analysis_failures_panel() -> Panel:
     )
     return Panel(
         "logs", "Analysis failures",
-        "Worker log lines of failed analyses with their analysis_id, newest first.",
+        "Worker log lines of failed analyses with their analysis_id, newest first; a line's trace_id opens its trace in Tempo.",
         (Target(expr, datasource=LOKI),),
         unit=c.NONE, width=c.FULL, height=10,
     )
@@ -128,7 +129,7 @@ DASHBOARD = Dashboard(
     title="CodeVerify Worker Performance",
     description="Analysis duration, queue wait, Z3 verification and LLM calls of the CodeVerify workers.",
     tags=c.tags("worker"),
-    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE, *c.FILTER_VARIABLES),
+    variables=(c.PROMETHEUS_VARIABLE, c.LOKI_VARIABLE, c.TEMPO_VARIABLE, *c.FILTER_VARIABLES),
     links=c.DASHBOARD_LINKS,
     rows=(
         Row("Analyses", (

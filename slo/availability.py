@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import config
-from compiler.conventions import WINDOW
+from compiler.conventions import WINDOW, by_keep
 from compiler import model
 from compiler.model import RatioSLI
+
+# Per installation: the namespace, and the cluster behind Thanos or Mimir (compiler/conventions.py).
+_BY = by_keep(config, "namespace")
 
 _REQUESTS = "codeverify_http_requests_total"
 
@@ -17,9 +20,10 @@ SLO = model.SLO(
     objective=0.999,
     description="99.9% of API requests are answered without a 5xx status.",
     sli=RatioSLI(
-        error_query=f'sum by (namespace) (rate({_REQUESTS}{{{config.API_SELECTOR}, status=~"5.."}}[{WINDOW}]))',
-        total_query=f"sum by (namespace) (rate({_REQUESTS}{{{config.API_SELECTOR}}}[{WINDOW}]))",
+        error_query=f'sum by ({_BY}) (rate({_REQUESTS}{{{config.API_SELECTOR}, status=~"5.."}}[{WINDOW}]))',
+        total_query=f"sum by ({_BY}) (rate({_REQUESTS}{{{config.API_SELECTOR}}}[{WINDOW}]))",
         good_series=(f'{_REQUESTS}{{method="POST", handler="/api/v1/analyses", status="200"}}',),
         bad_series=(f'{_REQUESTS}{{method="POST", handler="/api/v1/analyses", status="503"}}',),
     ),
+    covered_by=("APIDown",),
 )

@@ -17,6 +17,8 @@ SLO = model.SLO(
         histogram="codeverify_http_request_duration_seconds",
         threshold=config.LATENCY_P95_SLO_SECONDS,
         matchers=config.API_SELECTOR,
+        by=(config.CLUSTER_LABEL, "namespace"),  # per installation, behind Thanos too
         labels={"method": "POST", "handler": "/api/v1/analyses"},
     ),
+    covered_by=("APIDown",),
 )

@@ -16,7 +16,9 @@ SLO = model.SLO(
         histogram="codeverify_queue_latency_seconds",
         threshold=config.QUEUE_WAIT_SLO_SECONDS,
         matchers=config.WORKER_SELECTOR,
+        by=(config.CLUSTER_LABEL, "namespace"),  # per installation, behind Thanos too
         labels={"queue": "analysis"},
     ),
     min_bad_events=5,
+    covered_by=("WorkerDown",),
 )

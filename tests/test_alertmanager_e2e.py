@@ -100,6 +100,15 @@ CASES = {
     # A page without `slo` must not mute a ticket without `slo` (missing labels are equal).
     "high-error-rate": (FIRING["HighErrorRate"], None),
     "high-latency": (FIRING["HighLatency"], None),
+    # A service down mutes its own health checks and SLI-absent tickets (each by its own
+    # rule: the worker's check by worker-down, firing above, not by api-down).
+    "api-down": (FIRING["APIDown"], None),
+    "api-health-check": ({**FIRING["HealthCheckFailing"], "service": "codeverify-api", "health": "ready"}, "api-down"),
+    "latency-sli-absent": (FIRING["LatencySLIAbsent"], "api-down"),
+    "worker-health-check": ({**FIRING["HealthCheckFailing"], "service": "codeverify-worker", "health": "live"},
+                            "worker-down"),
+    "api-health-check-elsewhere": ({**FIRING["HealthCheckFailing"], "service": "codeverify-api", "health": "live",
+                                   "namespace": "staging"}, None),
 }
 
 

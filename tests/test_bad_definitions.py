@@ -75,8 +75,8 @@ CASES = [
      "TypeError: Target: `legend` must be a str, not list ['passed']"),
     ("dashboards/overview.py", '(Target(expr, legend="passed"),)', '["up"]', 2,
      "TypeError: Panel: `targets` must be a tuple of Target, not list ['up']"),
-    ("alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", 'rules=(HIGH_ERROR_RATE, "HighLatency")', 2,
-     "alerts/api.py:{RuleGroup(}: TypeError: RuleGroup: `rules[1]` must be an AlertRule or a RecordingRule, not str 'HighLatency'"),
+    ("alerts/api.py", "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY)", 'rules=(API_DOWN, HIGH_ERROR_RATE, "HighLatency")', 2,
+     "alerts/api.py:{RuleGroup(}: TypeError: RuleGroup: `rules[2]` must be an AlertRule or a RecordingRule, not str 'HighLatency'"),
     ("slo/latency.py", "objective=0.95,", 'objective="95%",', 2,
      "slo/latency.py:{SLO(}: TypeError: SLO: `objective` must be a number, not str '95%'"),
     ("alerts/routing.py", 'matchers=(eq("severity", "critical"),)', 'matchers=(__import__("compiler.routing").routing.Matcher("severity", "crit(", "=~"),)', 2,
@@ -105,6 +105,12 @@ CASES = [
      "dashboards/overview.py:{Target(}: ValueError: Target: `datasource` must be PROMETHEUS or LOKI, not 'influxdb'"),
     # Settings: missing or mistyped, at config.py.
     ("config.py", 'RULES_NAME = "codeverify-alerts"', "", 2, "error: config.py: must define RULES_NAME"),
+    # Issue 15's settings: the vanish deadline is a duration; the probes' settings come together.
+    ("config.py", 'VANISH_DEADLINE = "15m"', 'VANISH_DEADLINE = "15 minutes"', 2,
+     "error: config.py: VANISH_DEADLINE '15 minutes' is not a positive Prometheus duration"),
+    ("config.py", 'HEALTH_ENDPOINTS = {"live": "/health/live", "ready": "/health/ready"}',
+     'HEALTH_ENDPOINTS = {"Live Check": "/health/live"}', 2,
+     "error: config.py: PROBED_SERVICES x HEALTH_ENDPOINTS: Probe 'codeverify-api-Live Check' cannot name a Kubernetes object"),
     ("config.py", 'COMMON_LABELS = {"app": "codeverify"}', "COMMON_LABELS = None", 2,
      "error: config.py: `COMMON_LABELS` must be a mapping of str to str, not None"),
     ("config.py", 'PROMETHEUS_VERSION = "2.42.0"', "PROMETHEUS_VERSION = 2.42", 2,
@@ -197,7 +203,8 @@ def add_alert(project, expr: str) -> None:
     name="DeepChain", expr='{expr}', for_="5m", severity="warning",
     summary="x", description="y", runbook="high-error-rate")
 GROUP = RuleGroup(""")
-    edit(project, "alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY, DEEP)")
+    edit(project, "alerts/api.py", "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY)",
+         "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY, DEEP)")
 
 
 def test_a_long_or_chain_builds(project):
@@ -274,7 +281,7 @@ def test_an_unlisted_definition_is_a_located_error(project, rel, copy, old, new,
 
 
 def test_an_alert_in_no_group_is_a_located_error(project):
-    before = edit(project, "alerts/api.py", "rules=(HIGH_ERROR_RATE, HIGH_LATENCY)", "rules=(HIGH_ERROR_RATE,)")
+    before = edit(project, "alerts/api.py", "rules=(API_DOWN, HIGH_ERROR_RATE, HIGH_LATENCY)", "rules=(API_DOWN, HIGH_ERROR_RATE,)")
     line = before[:before.index('name="HighLatency"')].count("\n")  # the AlertRule( line above the name
     exit_code, output = build_at(project)
     assert exit_code == 2, output

@@ -37,7 +37,7 @@ def test_build_prints_one_summary_line(built):
     project, out = built
     code, output = run("--root", str(project), "--out", str(out))
     assert code == 0
-    assert output.startswith("built 1 dashboards, 2 panels, 1 alerts, 0 recording rules -> ")
+    assert output.startswith("built 1 dashboards, 2 panels, 2 alerts, 0 recording rules -> ")
     assert "(0 changed)" in output
 
 

@@ -81,6 +81,8 @@ def set_query(title, expr):
 
 
 OVERVIEW = "codeverify-overview"
+# Where the panel sits today, read from out/: a panel added above it moves it, not these cases.
+GRID = next(p for p in json.loads(BASE[f"grafana/{OVERVIEW}.json"])["panels"] if p.get("title") == "Workers up")["gridPos"]
 
 
 CASES = [
@@ -132,15 +134,15 @@ CASES = [
         id="a description change quotes both texts",
     ),
     pytest.param(
-        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(w=12)),
+        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(w=GRID["w"] + 1)),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
-         "- panel Workers up: resized from 6×5 to 12×5"],
+         f"- panel Workers up: resized from {GRID['w']}×{GRID['h']} to {GRID['w'] + 1}×{GRID['h']}"],
         id="a resized panel is reported with its grid size",
     ),
     pytest.param(
-        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(x=0, y=40)),
+        lambda f: edit_dashboard(f, OVERVIEW, lambda d: panel(d, "Workers up")["gridPos"].update(x=0, y=400)),
         ["dashboard changed: CodeVerify Overview (`codeverify-overview`)",
-         "- panel Workers up: moved from column 18, line 1 to column 0, line 40"],
+         f"- panel Workers up: moved from column {GRID['x']}, line {GRID['y']} to column 0, line 400"],
         id="a moved panel is reported with its grid position",
     ),
     pytest.param(
@@ -265,6 +267,34 @@ def test_an_slo_objective_change_states_the_error_budget():
         "- objective 99.9% (error budget 43.2 minutes per 30 days) → 99.5% (error budget 3.6 hours per 30 days)"
         " (looser: more errors allowed before alerts fire); 1 generated rule updated to match",
     ]
+
+
+def _rule_counts(files: dict[str, bytes]) -> dict[str, int]:
+    """Alerts and recording rules in the rule files of out/, as the build counts them."""
+    counts = {"alert": 0, "recording rule": 0}
+    for path, data in files.items():
+        if path.startswith("prometheus/") and path.endswith(".rules.yaml"):
+            for group in yaml.safe_load(data)["groups"]:
+                for rule in group["rules"]:
+                    counts["alert" if "alert" in rule else "recording rule"] += 1
+    return counts
+
+
+def test_unchanged_counts_are_the_builds_counts():
+    # Once 60 of the build's 64 recording rules: each SLO's objective rule was skipped, unsaid.
+    report = diff.compare(snapshot.read(BASE), snapshot.read(BASE))
+    counts = _rule_counts(BASE)
+    assert report.unchanged.get("alert", 0) == counts["alert"]
+    assert report.unchanged.get("recording rule", 0) == counts["recording rule"]
+    slos = {r.slo for r in snapshot.read(BASE).rules.values() if r.slo}
+    assert report.unchanged.get("SLO", 0) == len(slos)
+
+
+def test_an_slo_change_and_the_unchanged_add_up_to_the_builds_counts():
+    report = compare(slo_rules("0.995"), old=slo_rules("0.999"))
+    [entry] = [e for e in report.entries if e.kind == "SLO"]
+    told = 2  # the objective and the one generated rule "updated to match"
+    assert report.unchanged["recording rule"] + told == _rule_counts(slo_rules("0.995"))["recording rule"]
 
 
 @pytest.mark.parametrize("objective, allowed", [
@@ -416,7 +446,7 @@ def test_diff_of_a_branch_prints_exactly_its_changes(repo, with_slo):
             assert slo_dashboard + thresholds in output or thresholds in output.split(slo_dashboard)[1]
             output = re.sub(re.escape(slo_dashboard) + r"(    - .*\n)+", "", output)
             old, new = (float(v) for v in slo_change)
-            objective = f"objective {diff._describe_objective(old)} → {diff._describe_objective(new)}"
+            objective = f"objective {diff.describe_objective(old)} → {diff.describe_objective(new)}"
             assert "\nSLOs\n" in output and objective in output
             assert "budget 3.6 hours per 30 days" in output
             output = output.split("\nSLOs\n")[0].rstrip("\n") + "\n"

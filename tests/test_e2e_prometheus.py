@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -18,9 +19,11 @@ import yaml
 from click.testing import CliRunner
 
 import build
+from compiler import conventions as cv
 from compiler import pipeline, selection
-from compiler.proving import simulate, verify
+from compiler.proving import simulate, vanish, verify
 from compiler.load import load
+from compiler.slo import rules as slo_rules
 from compiler.model import AlertRule, RecordingRule, RuleGroup, ref_ids
 from conftest import ROOT
 
@@ -100,6 +103,23 @@ def test_rules_run_alerts_stay_quiet_and_their_signals_have_series(server):
     assert [f"{c.item}: {c.what}: {c.error}" for c in checks if not c.ok] == []
 
 
+# The longest SLI window the HOURS of data cover: the error ratio over it is the burn of healthy data.
+HEALTHY_WINDOW = "2h"
+
+
+@pytest.mark.parametrize("slo", PROJECT.slos, ids=lambda s: s.name)
+def test_healthy_data_stays_inside_the_slos_error_budget(server, slo):
+    """A new SLO, or a new simulator profile, whose healthy data burns the budget is caught here, not by a page."""
+    url, end = server
+    group = next(g for g in PROJECT.slo_groups if g.name == cv.group_name(slo))
+    [rule] = [r for r in group.rules if isinstance(r, RecordingRule) and r.record == cv.sli_error(HEALTHY_WINDOW)]
+    result = verify.api(url, "/api/v1/query", query=rule.expr, time=end)["result"]
+    assert result, f"no {cv.sli_error(HEALTHY_WINDOW)} series for {slo.name}: the simulator lacks its events"
+    budget = slo_rules.error_budget(slo)
+    burns = {str(s["metric"]): float(s["value"][1]) / budget for s in result}
+    assert all(burn < 1 for burn in burns.values()), f"healthy data burns {slo.name}'s budget: {burns}"
+
+
 def test_recording_rules_produce_series(server):
     records = [r for g in PROJECT.all_groups() for r in g.rules if isinstance(r, RecordingRule)]
     if not records:
@@ -161,8 +181,15 @@ def test_build_verify_prints_every_panel_and_scenario(promtool, prometheus_bin):
         for panel in dash.panels:
             assert panel.title in result.output
     scenarios = [s for g in PROJECT.all_groups() for r in g.rules if isinstance(r, AlertRule) for s in r.scenarios]
-    assert result.output.count("  pass  ") == len(scenarios)
-    assert "skipped: loki target" in result.output
+    cases = vanish.cases(PROJECT)  # every alert's series-vanish scenarios, reported beside its written ones
+    assert result.output.count("  pass  ") == len(scenarios) + len(cases)
+    assert "LogQL checked statically" in result.output
+    # The four installations (two clusters, two namespaces), filtered to one, give that one's results.
+    apart = re.search(r"installations told apart by (\d+)/(\d+) targets", result.output)
+    assert apart and apart.group(1) == apart.group(2) and int(apart.group(2)) > 0, result.output[-500:]
+    for case in cases:
+        line = rf"^  pass  {re.escape(case.alert.name)} +{re.escape(case.name)}$"
+        assert re.search(line, result.output, re.M), f"{case.alert.name}: {case.name}"
 
 
 def test_build_verify_names_the_package_when_tools_are_missing(tmp_path):

@@ -36,6 +36,7 @@ def models() -> dict:
         ("v1", "ConfigMap"): core_v1.ConfigMap,
         ("monitoring.coreos.com/v1", "PrometheusRule"): mon_v1.PrometheusRule,
         ("monitoring.coreos.com/v1", "ServiceMonitor"): mon_v1.ServiceMonitor,
+        ("monitoring.coreos.com/v1", "Probe"): mon_v1.Probe,
         ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig"): mon_v1alpha1.AlertmanagerConfig,
     }
 

@@ -227,6 +227,7 @@ def _phase_reached(out, phase: str) -> bool:
     return '"tmp"' in journal if phase == "staging" else '["commit"]' in journal
 
 
+@pytest.mark.slow  # a real build killed in each phase by each signal: seconds each
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGHUP, signal.SIGINT],
                          ids=lambda s: s.name)
 @pytest.mark.parametrize("phase", ["loading", "staging", "switching"])

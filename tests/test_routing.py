@@ -213,7 +213,10 @@ def test_the_alertmanagerconfig_is_the_plain_config():
 
 # --- inhibition (semantics; the real Alertmanager runs in test_alertmanager_e2e.py) ---------
 
-SLO_RULE, WORKER_RULE = ROUTING.inhibit_rules
+RULES = {r.name: r for r in ROUTING.inhibit_rules}
+SLO_RULE, WORKER_RULE = RULES["slo-page-inhibits-ticket"], RULES["worker-down-inhibits-queue-backlog"]
+API_SYMPTOMS = RULES["api-down-inhibits-its-symptoms"]
+NS = {"namespace": "codeverify"}
 
 
 @pytest.mark.parametrize("rule, source, target, expected", [
@@ -230,6 +233,18 @@ SLO_RULE, WORKER_RULE = ROUTING.inhibit_rules
     pytest.param(WORKER_RULE, {"alertname": "WorkerDown", "namespace": "staging"},
                  {"alertname": "QueueBacklog", "namespace": "codeverify", "queue": "q"}, False,
                  id="but not in another namespace"),
+    pytest.param(API_SYMPTOMS, {"alertname": "APIDown", **NS},
+                 {"alertname": "HealthCheckFailing", "service": "codeverify-api", "health": "ready", **NS}, True,
+                 id="API down mutes the API's failing health checks"),
+    pytest.param(API_SYMPTOMS, {"alertname": "APIDown", **NS},
+                 {"alertname": "AvailabilitySLIAbsent", "service": "codeverify-api", "slo": "availability", **NS}, True,
+                 id="API down mutes the API SLOs' SLI-absent tickets"),
+    pytest.param(API_SYMPTOMS, {"alertname": "APIDown", **NS},
+                 {"alertname": "HealthCheckFailing", "service": "codeverify-worker", "health": "ready", **NS}, False,
+                 id="but not the workers' health checks"),
+    pytest.param(API_SYMPTOMS, {"alertname": "APIDown", **NS},
+                 {"alertname": "HighErrorRate", "service": "codeverify-api", **NS}, False,
+                 id="nor an alert that is no symptom of it"),
 ])
 def test_inhibit_rules(rule, source, target, expected):
     assert inhibits(rule, source, target) is expected

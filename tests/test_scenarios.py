@@ -177,6 +177,26 @@ def test_a_scenario_without_the_value_its_template_needs_is_a_finding(project):
     assert "alert 'QueueBacklog'" in str(findings[0]) and "set the scenario's `value`" in str(findings[0])
 
 
+@pytest.mark.parametrize("rule_name, fires, never", [
+    pytest.param("QueueBacklog", {"namespace": "codeverify", "queue": "analysis", "pod": "codeverify-api-0"}, "`pod`",
+                 id="a label the aggregation drops"),
+    pytest.param("HighErrorRate", {"namespace": "codeverify", "status": "500"}, "`status`",
+                 id="a label of the input series the ratio sums away"),
+    pytest.param("QueueBacklog", {"namespace": "codeverify", "queue": "analysis"}, None,
+                 id="exactly the labels the expression keeps"),
+])
+def test_a_scenario_expecting_a_label_the_expression_drops_is_a_finding(project, rule_name, fires, never):
+    rule = next(r for g in project.groups for r in g.rules if r.name == rule_name)
+    firing = next(s for s in rule.scenarios if s.fires)
+    findings = scenarios.check(_with_scenario(project, rule_name, replace(firing, fires=(fires,), annotations={})))
+    if never is None:
+        assert [f for f in findings if f.rule == "scenario/labels"] == []
+        return
+    [finding] = [f for f in findings if f.rule == "scenario/labels"]
+    assert finding.severity == "error" and f"alert '{rule_name}'" in str(finding)
+    assert f"expects label {never} on the alert, which its expression's result never carries" in finding.message
+
+
 def _run_scenario(promtool, tmp_path, project, rule_name, scenario) -> subprocess.CompletedProcess:
     """Write out/prometheus and one scenario's test into tmp_path and run promtool on it."""
     changed = _with_scenario(project, rule_name, scenario)

@@ -24,7 +24,7 @@ SLO_MODULE = """
 from compiler.model import SLO, LatencySLI
 SLOS = (
     SLO("latency", "shop-api", 0.99, "99% of requests within {threshold} s.",
-        LatencySLI("shop_request_duration_seconds", {threshold})),
+        LatencySLI("shop_request_duration_seconds", {threshold}), covered_by=("ShopDown",)),
 )
 """
 
@@ -45,7 +45,7 @@ def test_an_slo_builds_its_rules_and_dashboard(fixture_project, tmp_path):
     project = project_with_slo(fixture_project, "0.5")
     code, output = run("--root", str(project), "--out", str(tmp_path / "out"))
     assert code == 0, output
-    assert "2 dashboards, 6 panels, 3 alerts, 13 recording rules" in output
+    assert "2 dashboards, 6 panels, 5 alerts, 14 recording rules" in output
     files = set(os.listdir(tmp_path / "out" / "prometheus"))
     assert "codeverify-slo-latency.rules.yaml" in files
     assert (tmp_path / "out" / "prometheusrule-shop-slos.yaml").exists()

@@ -55,4 +55,30 @@ def test_panels_point_at_their_slo_module():
     for row, slo in zip(DASHBOARD.rows, PROJECT.slos):
         assert all(p.src == slo.src for p in row.panels)
     assert PROJECT.locate(DASHBOARD).file == "slo/__init__.py"
-    assert cv.selector(PROJECT.slos[0]) in DASHBOARD.rows[0].panels[1].targets[0].expr
+    # The SLO's own selector, narrowed to the installations the dashboard's filters hold.
+    assert cv.selector(PROJECT.slos[0])[:-1] + ", " in DASHBOARD.rows[0].panels[1].targets[0].expr
+
+
+def test_per_installation_series_are_filtered_and_the_budget_constant_is_not():
+    names = [v.name for v in DASHBOARD.variables]
+    assert names[-2:] == ["cluster", "namespace"]
+    for row, slo in zip(DASHBOARD.rows, PROJECT.slos):
+        for panel in row.panels:
+            for target in panel.targets:
+                for line in target.expr.splitlines():
+                    if cv.ERROR_BUDGET in line:
+                        assert line.endswith(cv.selector(slo)), line
+                    elif "slo:" in line:
+                        assert 'cluster=~"$cluster", namespace=~"$namespace"}' in line, line
+
+
+def test_the_stats_show_no_data_as_a_state():
+    """Without events the SLI is NaN or absent: the stats say so instead of going blank."""
+    data = dashboard_json(DASHBOARD)
+    stats = [p for p in data["panels"] if p.get("type") == "stat"]
+    assert len(stats) == 2 * len(PROJECT.slos)
+    for panel in stats:
+        defaults = panel["fieldConfig"]["defaults"]
+        assert defaults["noValue"] == slo_dashboard.NO_DATA
+        (special,) = [m for m in defaults["mappings"] if m["type"] == "special"]
+        assert special["options"]["match"] == "null+nan" and special["options"]["result"]["text"] == slo_dashboard.NO_DATA

@@ -68,7 +68,7 @@ def test_the_slo_alerts_carry_the_scenarios_make_test_runs(name):
     """The scenarios reach promtool through tests/promtool/, as every alert's do (test_scenarios.py)."""
     slo = SLOS[name]
     group = next(g for g in PROJECT.slo_groups if g.name == cv.group_name(slo))
-    alerts = [r for r in group.rules if hasattr(r, "severity")]
+    alerts = [r for r in group.rules if hasattr(r, "severity") and r.name != cv.absent_alert_name(slo)]
     assert len(alerts) == 2
     for alert in alerts:
         assert [s.name for s in alert.scenarios] == [s.name for s in slo_scenarios.scenarios(slo, CONFIG, CATALOG)]
@@ -80,10 +80,13 @@ def test_the_slo_alerts_carry_the_scenarios_make_test_runs(name):
             assert f"{alert.name}: {sc.name}" in text
 
 
-@pytest.mark.parametrize("name", sorted(SLOS))
-def test_without_the_guard_one_bad_event_at_low_traffic_pages(promtool, tmp_path, name):
+@pytest.mark.parametrize("name, objective", [(name, None) for name in sorted(SLOS)] + [
+    pytest.param(name, 0.99, id=f"{name} at 99%") for name in sorted(SLOS)])
+def test_without_the_guard_one_bad_event_at_low_traffic_pages(promtool, tmp_path, name, objective):
     """The low-traffic scenario really is a page the guard prevents, not a quiet case anyway."""
     slo = dataclasses.replace(SLOS[name], min_bad_events=0)
+    if objective is not None:  # where the trickle used to be 60 events an hour: no page without the guard either
+        slo = dataclasses.replace(slo, objective=objective)
     quiet = scenario(slo, "one bad event at low traffic raises nothing")
     pages = dataclasses.replace(quiet, fires=(slo_scenarios.alert_labels(slo, CONFIG, cv.PAGE),))
     result = run(promtool, tmp_path, slo, [pages], rule_file(tmp_path, slo))
@@ -92,7 +95,8 @@ def test_without_the_guard_one_bad_event_at_low_traffic_pages(promtool, tmp_path
 
 @pytest.mark.parametrize("name", ["latency", "queue-wait"])
 def test_a_bucket_written_without_the_clients_decimal_blinds_the_slo(promtool, tmp_path, name):
-    """`le="60"` instead of `le="60.0"` selects no bucket: the SLI is empty and a 20x burn pages nobody."""
+    """`le="60"` instead of `le="60.0"` selects no bucket: the SLI is empty and a 20x burn pages nobody,
+    but no longer unseen: the SLO's SLI-absent alert fires on the missing bucket."""
     slo = SLOS[name]
     good = f'le="{cv.le(slo.sli.threshold)}"'
     wrong = f'le="{cv.number(slo.sli.threshold)}"' if slo.sli.threshold == int(slo.sli.threshold) else 'le="0.50"'
@@ -102,11 +106,23 @@ def test_a_bucket_written_without_the_clients_decimal_blinds_the_slo(promtool, t
     assert run(promtool, tmp_path, slo, [burn], out_rule_file(slo)).returncode == 0
     result = run(promtool, tmp_path, slo, [burn], rule_file(tmp_path, slo, text.replace(good, wrong)))
     output = result.stdout + result.stderr
-    assert result.returncode == 1 and "got: nil" in output, output
+    got = output.partition("got:")[2]
+    assert result.returncode == 1 and "ErrorBudget" not in got, output
+    assert f'alertname="{cv.absent_alert_name(slo)}"' in got, output
 
 
 def _close(expr: str, value: float) -> str:
     return f"abs({expr} - {cv.number(value)}) < bool 1e-9"
+
+
+def _labels(slo, window: str | None = None, namespace: bool = True) -> str:
+    """The labels of a recorded SLO series: ours and Sloth's, the SLI's namespace, the window it carries."""
+    found = dict(cv.labels(slo))
+    if namespace:
+        found["namespace"] = CONFIG.APP_NAMESPACE
+    if window:
+        found[cv.SLOTH_WINDOW] = window
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(found.items())) + "}"
 
 
 @pytest.mark.parametrize("name", sorted(SLOS))
@@ -115,14 +131,16 @@ def test_recorded_sli_and_budget_match_the_injected_burn(promtool, tmp_path, nam
     slo = SLOS[name]
     sel = cv.selector(slo)
     budget = slo_rules.error_budget(slo)
-    labels = '{namespace="%s", service="%s", slo="%s"}' % (CONFIG.APP_NAMESPACE, slo.service, slo.name)
-    meta = '{service="%s", slo="%s"}' % (slo.service, slo.name)
-    windows = slo_rules.windows(CONFIG.SLO_BURN_RATE_WINDOWS) + [slo_rules.period(slo)]
-    checks = [{"expr": _close(f"{cv.sli_error(w)}{sel}", 4 * budget), "exp_samples": [{"labels": labels, "value": 1}]}
-              for w in windows]
+    meta = _labels(slo, namespace=False)
+    span = slo_rules.period(slo)
+    windows = slo_rules.windows(CONFIG.SLO_BURN_RATE_WINDOWS) + [span]
+    checks = [{"expr": _close(f"{cv.sli_error(w)}{sel}", 4 * budget),
+               "exp_samples": [{"labels": _labels(slo, w), "value": 1}]} for w in windows]
     checks += [
-        {"expr": _close(f"{cv.CURRENT_BURN_RATE}{sel}", 4), "exp_samples": [{"labels": labels, "value": 1}]},
-        {"expr": _close(f"{cv.PERIOD_BUDGET_REMAINING}{sel}", -3), "exp_samples": [{"labels": labels, "value": 1}]},
+        {"expr": _close(f"{cv.CURRENT_BURN_RATE}{sel}", 4),
+         "exp_samples": [{"labels": _labels(slo, cv.BASE_WINDOW), "value": 1}]},
+        {"expr": _close(f"{cv.PERIOD_BUDGET_REMAINING}{sel}", -3),
+         "exp_samples": [{"labels": _labels(slo, span), "value": 1}]},
         {"expr": f"{cv.ERROR_BUDGET}{sel}", "exp_samples": [{"labels": cv.ERROR_BUDGET + meta, "value": cv.tidy(budget)}]},
     ]
     steady = scenario(slo, "a sustained 4x burn opens a ticket and does not page")
@@ -143,9 +161,9 @@ def test_period_sli_survives_a_window_without_events_where_sloths_average_is_nan
         at="120m", fires=(slo_scenarios.alert_labels(slo, CONFIG, cv.TICKET),),
     )
     sloth = f"avg_over_time({cv.sli_error('5m')}{sel}[30d])"
-    labels = '{namespace="%s", service="%s", slo="%s"}' % (CONFIG.APP_NAMESPACE, slo.service, slo.name)
     checks = [
-        {"expr": _close(f"{cv.sli_error('30d')}{sel}", 4 * budget), "exp_samples": [{"labels": labels, "value": 1}]},
+        {"expr": _close(f"{cv.sli_error('30d')}{sel}", 4 * budget),
+         "exp_samples": [{"labels": _labels(slo, "30d"), "value": 1}]},
         {"expr": f"count({sloth} != {sloth})", "exp_samples": [{"labels": "{}", "value": 1}]},
     ]
     result = run(promtool, tmp_path, slo, [quiet_then_burn], out_rule_file(slo), checks)

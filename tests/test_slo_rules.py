@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -32,7 +33,7 @@ SLOTH_RECORDS = [
     "slo:sli_error:ratio_rate2h", "slo:sli_error:ratio_rate6h", "slo:sli_error:ratio_rate1d",
     "slo:sli_error:ratio_rate3d", "slo:sli_error:ratio_rate30d", "slo:objective:ratio",
     "slo:error_budget:ratio", "slo:time_period:days", "slo:current_burn_rate:ratio",
-    "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio",
+    "slo:period_burn_rate:ratio", "slo:period_error_budget_remaining:ratio", "sloth_slo_info",
 ]
 
 
@@ -49,7 +50,13 @@ def records(group) -> dict[str, RecordingRule]:
 
 
 def alerts(group) -> dict[str, AlertRule]:
-    return {r.severity: r for r in group.rules if isinstance(r, AlertRule)}
+    """The burn-rate alerts, by severity (not the SLI-absent alert)."""
+    return {r.severity: r for r in group.rules if isinstance(r, AlertRule) and not r.name.endswith("SLIAbsent")}
+
+
+def absent_alert(group) -> AlertRule:
+    (found,) = [r for r in group.rules if isinstance(r, AlertRule) and r.name.endswith("SLIAbsent")]
+    return found
 
 
 # --- the window table ------------------------------------------------------------
@@ -76,7 +83,8 @@ def test_each_slo_records_the_sloth_series_and_two_alerts(name):
     group = GROUPS[cv.group_name(SLOS[name])]
     assert sorted(records(group)) == sorted(SLOTH_RECORDS + [cv.BAD_EVENTS, cv.TOTAL_EVENTS])
     assert sorted(alerts(group)) == ["critical", "warning"]
-    assert len(group.rules) == len(records(group)) + len(alerts(group)), "nothing but those"
+    assert absent_alert(group).name == cv.absent_alert_name(SLOS[name])
+    assert len(group.rules) == len(records(group)) + len(alerts(group)) + 1, "nothing but those"
 
 
 @pytest.mark.parametrize("name", sorted(SLOS))
@@ -84,8 +92,10 @@ def test_every_generated_rule_carries_slo_and_service_and_points_at_the_slo_modu
     slo = SLOS[name]
     group = GROUPS[cv.group_name(slo)]
     assert group.src == slo.src
+    sloth = {"sloth_id": f"{slo.service}-{slo.name}", "sloth_service": slo.service, "sloth_slo": slo.name}
     for rule in group.rules:
-        assert rule.labels == {"slo": slo.name, "service": slo.service}
+        assert {k: v for k, v in rule.labels.items() if k in ("slo", "service") or k in sloth} == {
+            "slo": slo.name, "service": slo.service, **sloth}
         assert rule.src == slo.src
         assert PROJECT.locate(rule).file == f"slo/{name.replace('-', '_')}.py"
 
@@ -118,8 +128,8 @@ def test_period_sli_reads_the_recorded_5m_rates_not_raw_series(name):
 def test_latency_sli_counts_requests_slower_than_the_threshold_bucket():
     expr = records(GROUPS["codeverify-slo-latency"])[cv.BAD_EVENTS].expr
     assert expr == (
-        'sum by (namespace) (rate(codeverify_http_request_duration_seconds_count{app="codeverify-api"}[5m]))\n-\n'
-        'sum by (namespace) (rate(codeverify_http_request_duration_seconds_bucket{app="codeverify-api", le="0.5"}[5m]))'
+        'sum by (cluster, namespace) (rate(codeverify_http_request_duration_seconds_count{app="codeverify-api"}[5m]))\n-\n'
+        'sum by (cluster, namespace) (rate(codeverify_http_request_duration_seconds_bucket{app="codeverify-api", le="0.5"}[5m]))'
     )
     assert 'le="60.0"' in records(GROUPS["codeverify-slo-queue-wait"])[cv.BAD_EVENTS].expr
 
@@ -145,6 +155,7 @@ def test_low_traffic_guard(min_bad, config_default, expected):
 
 @dataclasses.dataclass
 class _Config:
+    APP_NAMESPACE: str = CONFIG.APP_NAMESPACE
     SLO_BURN_RATE_WINDOWS: tuple = CONFIG.SLO_BURN_RATE_WINDOWS
     SLO_ALERT_FOR: dict = dataclasses.field(default_factory=lambda: dict(CONFIG.SLO_ALERT_FOR))
     SLO_MIN_BAD_EVENTS: int = 10
@@ -246,3 +257,32 @@ def test_burn_scenarios_inject_the_burn_they_name():
         assert phase.bad / (phase.good + phase.bad) == pytest.approx(4 * slo_rules.error_budget(slo))
         assert phase.bad.denominator == 1, "whole events per minute"
 
+
+
+def _events(phases, first: int, last: int) -> tuple[int, int]:
+    """(good, bad) events sent in minutes first..last (1-based), as input_series sends them."""
+    good = bad = Fraction(0)
+    start = 0
+    for phase in phases:
+        for minute in range(1, phase.minutes + 1):
+            if first <= start + minute <= last and minute % phase.every == 0:
+                good += phase.good * phase.every
+                bad += phase.bad * phase.every
+        start += phase.minutes
+    assert good.denominator == bad.denominator == 1, "whole events"
+    return int(good), int(bad)
+
+
+@pytest.mark.parametrize("objective", [0.9995, 0.999, 0.99, 0.95])
+@pytest.mark.parametrize("name", sorted(SLOS))
+def test_the_low_traffic_trickle_is_what_its_docstring_says(name, objective):
+    """At most 12 events an hour, and the one bad event alone would page without the guard."""
+    slo = dataclasses.replace(SLOS[name], objective=objective)
+    fast = max(slo_rules.factor(slo, w) for w in CONFIG.SLO_BURN_RATE_WINDOWS)
+    phases = slo_scenarios.low_traffic(slo, fast)
+    good_hour, bad_hour = _events(phases, 60, 119)  # a whole hour of the trickle
+    assert good_hour <= 12 and bad_hour == 0
+    good, bad = _events(phases, 61, 120)  # the hour that ends with the bad event
+    assert bad == 1
+    if good:
+        assert bad / (good + bad) / slo_rules.error_budget(slo) > 2 * fast, "the one bad event burns past twice the page"

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import threading
+from types import SimpleNamespace
 import subprocess
 import sys
 import time
@@ -150,6 +151,11 @@ def test_one_missing_metric_is_reported_as_exactly_that(one_metric_missing):
     assert not [c for c in report.targets + report.groups if not c.ok]
     code, out, _ = run_cli("--prometheus-url", one_metric_missing)
     assert code == 1 and out.splitlines()[-1].startswith("FAILED:")
+    code, out, _ = run_cli("--prometheus-url", one_metric_missing, "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert {row["error"] for key in ("targets", "rules_loaded", "dashboard_targets", "rule_queries")
+            for row in data[key] if not row["ok"]} == {wanted}
 
 
 def test_a_label_value_that_never_appears_is_named(healthy):
@@ -217,3 +223,39 @@ def test_only_get_requests_each_with_the_token(tmp_path):
     assert {path for _, path, _ in seen} >= {"/api/v1/targets", "/api/v1/rules", "/api/v1/query_range"}
     assert {(method, auth) for method, _, auth in seen} == {("GET", "Bearer s3cret")}
     assert "s3cret" not in out + err
+
+
+def test_dashboard_variables_take_the_values_grafana_would_pick(healthy):
+    """Defaults first; else a label_values variable gets the server's first value (All: every value), custom its first."""
+    from compiler.model import Dashboard, Panel, Row, Target, Variable
+
+    handler = Variable("handler", "query", "label_values(codeverify_http_requests_total, handler)")
+    every = Variable("every", "query", 'label_values(codeverify_http_requests_total{method=~"$method"}, handler)',
+                     multi=True, include_all=True, default=("$__all",))
+    method = Variable("method", "custom", "POST,GET")
+    anything = Variable("anything", "query", "label_values(up, cluster)", include_all=True, default=("$__all",),
+                        all_value=".*")
+    status = Variable("status", "query", "label_values(codeverify_http_requests_total, status)", multi=True,
+                      default=("200", "404"))
+    targets = (Target('sum(rate(codeverify_http_requests_total{handler="$handler", method="$method"}[5m]))'),
+               Target('sum(rate(codeverify_http_requests_total{handler=~"$every", cluster=~"$anything"}[5m]))'),
+               Target('sum by (status) (rate(codeverify_http_requests_total{status=~"$status"}[5m]))'),
+               Target('sum(rate(codeverify_http_requests_total{handler="$nobody"}[5m]))'))
+    dash = Dashboard("vars", "Vars", "d.", (Row("r", (Panel("timeseries", "p", "d.", targets),)),),
+                     variables=(handler, method, every, anything, status))
+    client = live.Client(healthy)
+    now = time.time()
+    assert live.variable_values(client, dash, now - 3600, now) == {
+        "handler": "/api/v1/analyses", "method": "POST",
+        # Chained: only POST's handlers; as Grafana escapes them, the string unescaping once.
+        "every": "/api/v1/analyses", "anything": ".*", "status": "(200|404)",
+    }
+    project = SimpleNamespace(dashboards=(dash,), config=PROJECT.config, all_groups=lambda: ())
+    panels, _ = live.check_queries(project, client, "1h", now)
+    assert [(c.what, c.ok, c.series) for c in panels][:3] == [("A", True, 1), ("B", True, 1), ("C", True, 2)]
+    assert not panels[3].ok and '`codeverify_http_requests_total{handler="x"}` matches no series' in panels[3].error
+
+
+def test_values_are_escaped_as_grafana_escapes_them():
+    assert live._regex_literal("/api/v1/x.{id}") == r"/api/v1/x\\.\\{id\\}"
+    assert live._regex_literal("codeverify-prod") == "codeverify-prod"  # `-` is no special character

@@ -1,11 +1,11 @@
 """Check a merged /metrics exposition against the catalog, metric by metric.
 
-Per catalog metric of the checked sources: missing (error), another type (error),
-label names missing or extra (error), values of enumerated labels outside the
-catalog's (error), histogram buckets other than the catalog's, compared as the
-Python client prints `le` (error: a query's `le="60.0"` must find its series),
-help text differing (warning), exposed without any series so that labels cannot be
-checked (warning). Families exposed but not catalogued are listed as notes.
+Per catalog metric of the checked sources: missing (error), another type (error), a
+series exposed twice by one source (error), label names missing or extra (error),
+values of enumerated labels outside the catalog's (error), histogram buckets other
+than the catalog's, compared as the Python client prints `le` (error: a query's
+`le="60.0"` must find its series), help text differing (warning), exposed without
+any series so that labels cannot be checked (warning). Families exposed but not catalogued are listed as notes.
 Findings are located at the catalog entry (where the contract is written down) and
 name the sources that showed each defect.
 """
@@ -108,14 +108,18 @@ def _check_metric(metric: Metric, family: Family | None, where: Location, exposi
     for source, (typ, help_text) in sorted(family.sources.items()):
         if typ != metric.type:
             out.append(finding("type", ERROR, f"exposed as {typ} by {source}; the catalog says {metric.type}"))
-        if help_text != metric.help:
-            out.append(finding("help", WARNING, f"help text in {source} is {help_text!r}; the catalog's is {metric.help!r}"))
+        if not help_text:
+            out.append(finding("help", WARNING, f"no help text in {source}; the catalog's is {metric.help!r}"))
+        elif help_text != metric.help:
+            out.append(finding("help", WARNING,
+                               f"help text in {source} is {help_text!r}; the catalog's is {metric.help!r}"))
     if any(typ != metric.type for typ, _ in family.sources.values()):
         return out  # labels and buckets of another type's samples would only repeat the type error
     if not family.samples:
         out.append(finding("no-series", WARNING, f"exposed without any series by {_names(family.sources)}: its labels"
                            ", label values and buckets cannot be checked (record a sample first)"))
         return out
+    out += _check_duplicates(family, finding)
     out += _check_labels(metric, family, target, scraped, finding)
     out += _check_values(metric, family, finding)
     if metric.type == HISTOGRAM:
@@ -146,6 +150,26 @@ def _check_labels(metric: Metric, family: Family, target: tuple[str, ...], scrap
                    f"as `exported_{label}`")
         out.append(finding("labels", ERROR, f"label `{label}` exposed by {_names(where)} is not in the catalog{why}"))
     return out
+
+
+def _check_duplicates(family: Family, finding) -> list[Finding]:
+    """A series exposed twice in one scrape: Prometheus keeps one and counts the scrape's samples as duplicates."""
+    seen: set[tuple] = set()
+    twice: dict[str, set[str]] = {}
+    for source, sample in family.samples:
+        # str(): an OpenMetrics Timestamp is not hashable.
+        key = (source, sample.name, tuple(sorted(sample.labels.items())), str(sample.timestamp))
+        if key in seen:
+            twice.setdefault(source, set()).add(_selector(sample))
+        seen.add(key)
+    return [finding("duplicate", ERROR, f"{source} exposes {len(series)} series more than once, e.g. {min(series)}: "
+                                        "Prometheus drops the repeats and counts them as duplicate samples")
+            for source, series in sorted(twice.items())]
+
+
+def _selector(sample) -> str:
+    labels = ", ".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+    return f"{sample.name}{{{labels}}}"
 
 
 def _check_values(metric: Metric, family: Family, finding) -> list[Finding]:

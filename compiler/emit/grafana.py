@@ -283,66 +283,104 @@ _BUILDERS = {
 
 
 def _finish_panel(data: dict, panel: Panel, sources: dict[str, str]) -> dict:
+    """grafanalib's panel dict -> the current Grafana model: the kind's own rewrite, then what all kinds share."""
     _drop_legacy(data)
-    kind = panel.kind
     field = data.setdefault("fieldConfig", {})
     field.setdefault("overrides", [])
     defaults = field.setdefault("defaults", {})
     options = data.get("options")
     data["options"] = options if isinstance(options, dict) else {}
+    finish_kind = _KIND_FINISHERS.get(panel.kind)
+    if finish_kind is not None:
+        finish_kind(data, field, defaults, panel)
+    _finish_field_defaults(data, defaults, panel)
+    _apply_panel_options(data, field, panel)
+    return data
 
-    if kind == "stat":
-        defaults.pop("noValue", None)  # grafanalib's default shows the word "none" when empty
-    elif kind == "gauge":
-        # grafanalib writes gauge options (and the reducer) under fieldConfig.
-        defaults.pop("calcs", None)
-        for key in ("override", "values", "limit", "title", "links"):
-            defaults.pop(key, None)
-        data["options"] = {
-            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-            "showThresholdLabels": field.pop("showThresholdLabels", False),
-            "showThresholdMarkers": field.pop("showThresholdMarkers", True),
-            "orientation": "auto",
-        }
-    elif kind == "bargauge":
-        # grafanalib writes Grafana 6 `options.fieldOptions`.
-        data["options"] = {
-            "displayMode": data["options"].get("displayMode", "gradient"),
-            "orientation": "horizontal",
-            "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-            "showUnfilled": True,
-        }
-    elif kind == "heatmap":
-        # The Grafana 9+ heatmap: buckets come pre-computed from Prometheus
-        # (format=heatmap), so no calculation; the y axis shows the bucket bounds.
-        data["options"] = {
-            "calculate": False,
-            "cellGap": 1,
-            # Cells count requests; without this they would take the panel unit (seconds).
-            "cellValues": {"unit": "short"},
-            "color": {"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5,
-                      "steps": 64, "fill": "dark-orange", "reverse": False},
-            "exemplars": {"color": "rgba(255,0,255,0.7)"},
-            "filterValues": {"le": 1e-9},
-            "legend": {"show": True},
-            "rowsFrame": {"layout": "auto"},
-            "tooltip": {"mode": "single", "yHistogram": True},
-            "yAxis": {"axisPlacement": "left", "unit": panel.unit, "reverse": False},
-        }
-        defaults["custom"] = {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
-                              "scaleDistribution": {"type": "linear"}}
-    elif kind == "table":
-        data["options"].setdefault("cellHeight", "sm")
-        data["options"]["footer"] = {"show": False, "reducer": ["sum"], "fields": ""}
-        defaults["custom"]["cellOptions"] = {"type": "auto"}
-        defaults["custom"].pop("displayMode", None)  # Grafana 10 replaced it with cellOptions
-        if panel.targets and all(t.instant and t.format == "table" for t in panel.targets):
-            # An instant table query has one row per series plus a constant Time column.
-            data["transformations"] = [
-                {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {"Value": panel.title}}}
-            ]
 
-    # Field defaults every kind shares; None means "let Grafana decide", so omit it.
+def _finish_stat(data: dict, field: dict, defaults: dict, panel: Panel) -> None:
+    defaults.pop("noValue", None)  # grafanalib's default shows the word "none" when empty
+
+
+def _finish_gauge(data: dict, field: dict, defaults: dict, panel: Panel) -> None:
+    # grafanalib writes gauge options (and the reducer) under fieldConfig.
+    defaults.pop("calcs", None)
+    for key in ("override", "values", "limit", "title", "links"):
+        defaults.pop(key, None)
+    data["options"] = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "showThresholdLabels": field.pop("showThresholdLabels", False),
+        "showThresholdMarkers": field.pop("showThresholdMarkers", True),
+        "orientation": "auto",
+    }
+
+
+def _finish_bargauge(data: dict, field: dict, defaults: dict, panel: Panel) -> None:
+    # grafanalib writes Grafana 6 `options.fieldOptions`.
+    data["options"] = {
+        "displayMode": data["options"].get("displayMode", "gradient"),
+        "orientation": "horizontal",
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "showUnfilled": True,
+    }
+
+
+def _finish_heatmap(data: dict, field: dict, defaults: dict, panel: Panel) -> None:
+    # The Grafana 9+ heatmap: buckets come pre-computed from Prometheus
+    # (format=heatmap), so no calculation; the y axis shows the bucket bounds.
+    data["options"] = {
+        "calculate": False,
+        "cellGap": 1,
+        # Cells count requests; without this they would take the panel unit (seconds).
+        "cellValues": {"unit": "short"},
+        "color": {"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5,
+                  "steps": 64, "fill": "dark-orange", "reverse": False},
+        "exemplars": {"color": "rgba(255,0,255,0.7)"},
+        "filterValues": {"le": 1e-9},
+        "legend": {"show": True},
+        "rowsFrame": {"layout": "auto"},
+        "tooltip": {"mode": "single", "yHistogram": True},
+        "yAxis": {"axisPlacement": "left", "unit": panel.unit, "reverse": False},
+    }
+    defaults["custom"] = {"hideFrom": {"legend": False, "tooltip": False, "viz": False},
+                          "scaleDistribution": {"type": "linear"}}
+
+
+def _finish_table(data: dict, field: dict, defaults: dict, panel: Panel) -> None:
+    data["options"].setdefault("cellHeight", "sm")
+    data["options"]["footer"] = {"show": False, "reducer": ["sum"], "fields": ""}
+    defaults["custom"]["cellOptions"] = {"type": "auto"}
+    defaults["custom"].pop("displayMode", None)  # Grafana 10 replaced it with cellOptions
+    if panel.targets and all(t.instant and t.format == "table" for t in panel.targets):
+        # An instant table query has one row per series plus a constant Time column.
+        data["transformations"] = [
+            {"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": {"Value": panel.title}}}
+        ]
+
+
+def _finish_timeseries(data: dict, field: dict, defaults: dict, panel: Panel) -> None:
+    # grafanalib writes soft min/max as explicit nulls.
+    custom = defaults["custom"]
+    for key in ("axisSoftMin", "axisSoftMax"):
+        if custom.get(key) is None:
+            custom.pop(key, None)
+    data["options"]["legend"]["showLegend"] = True
+
+
+# Each kind's rewrite of what grafanalib writes; kinds not listed need none.
+_KIND_FINISHERS = {
+    "stat": _finish_stat,
+    "gauge": _finish_gauge,
+    "bargauge": _finish_bargauge,
+    "heatmap": _finish_heatmap,
+    "table": _finish_table,
+    "timeseries": _finish_timeseries,
+}
+
+
+def _finish_field_defaults(data: dict, defaults: dict, panel: Panel) -> None:
+    """Field defaults every kind shares; None means "let Grafana decide", so it is omitted."""
+    kind = panel.kind
     for key in [k for k, v in defaults.items() if v is None]:
         del defaults[key]
     defaults["unit"] = panel.unit
@@ -358,23 +396,20 @@ def _finish_panel(data: dict, panel: Panel, sources: dict[str, str]) -> dict:
             defaults[key] = value
         else:
             defaults.pop(key, None)
-    if kind == "timeseries":
-        # grafanalib writes soft min/max as explicit nulls.
-        custom = defaults["custom"]
-        for key in ("axisSoftMin", "axisSoftMax"):
-            if custom.get(key) is None:
-                custom.pop(key, None)
-        data["options"]["legend"]["showLegend"] = True
     defaults.setdefault("mappings", [])
 
-    # Panel.options: Grafana options copied verbatim; a `fieldConfig` key is merged
-    # into fieldConfig instead.
+
+def _apply_panel_options(data: dict, field: dict, panel: Panel) -> None:
+    """Panel.options: Grafana options copied verbatim; `fieldConfig` is merged into the field
+    config and `transformations` are the panel's (after any the kind adds)."""
     extra = dict(panel.options)
     _merge(field, extra.pop("fieldConfig", {}))
+    transformations = list(data.get("transformations") or []) + [_plain(t) for t in extra.pop("transformations", ())]
     _merge(data["options"], extra)
-    if not data.get("transformations"):
+    if transformations:
+        data["transformations"] = transformations
+    else:
         data.pop("transformations", None)
-    return data
 
 
 def _drop_legacy(data: dict) -> None:
@@ -407,7 +442,7 @@ def _target(t: Target, ref_id: str, sources: dict[str, str]) -> dict:
     # Graphite (`target`) and legacy (`intervalFactor`, `step`, `metric`, `query`) fields,
     # which would be dropped again, and its round trip cost a tenth of a large build
     # (bench/run.py). Its one check, a bool `instant`, is Target's own (@checked).
-    return {
+    data = {
         "datasource": ds,
         "editorMode": "code",
         "expr": t.expr,
@@ -417,6 +452,9 @@ def _target(t: Target, ref_id: str, sources: dict[str, str]) -> dict:
         "range": not t.instant,
         "refId": ref_id,
     }
+    if t.exemplar:
+        data["exemplar"] = True
+    return data
 
 
 # --- variables and links ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Kubernetes objects for kube-prometheus-stack: PrometheusRule, dashboard ConfigMaps, ServiceMonitor."""
+"""Kubernetes objects for kube-prometheus-stack: PrometheusRule, dashboard ConfigMaps, ServiceMonitor, Probes."""
 from __future__ import annotations
 
 from ..write import JsonBlock
@@ -65,3 +65,38 @@ def service_monitor(config) -> dict:
             ],
         },
     }
+
+
+def probes(config) -> dict[str, dict]:
+    """A Probe per CodeVerify Service and health endpoint (config.PROBED_SERVICES x HEALTH_ENDPOINTS), by name.
+
+    In the app namespace: the operator labels probe series with the Probe's namespace,
+    the label our alerts route by. `jobName` makes `job` the same for all of them; the
+    static labels say which Service and endpoint a series is about (the instance is the URL).
+    """
+    from ..proving import scrape  # the labels the scenarios and the simulator give probe series
+
+    out = {}
+    for service in config.PROBED_SERVICES:
+        for health in config.HEALTH_ENDPOINTS:
+            name = f"{service}-{health}"
+            out[name] = {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "Probe",
+                "metadata": {
+                    "name": name,
+                    "namespace": config.APP_NAMESPACE,
+                    "labels": {**config.COMMON_LABELS, **config.RELEASE_LABEL},
+                },
+                "spec": {
+                    "jobName": config.PROBE_JOB,
+                    "interval": config.PROBE_INTERVAL,
+                    "module": config.BLACKBOX_MODULE,
+                    "prober": {"url": config.BLACKBOX_EXPORTER_URL, "path": "/probe"},
+                    "targets": {"staticConfig": {
+                        "static": [scrape.probe_url(config, service, health)],
+                        "labels": {"service": service, "health": health},
+                    }},
+                },
+            }
+    return out

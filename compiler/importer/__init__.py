@@ -16,14 +16,16 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from ..emit import grafana
 from ..errors import LoadError, UsageError
 from ..lint.finding import Finding
 from ..model import Dashboard
+from ..pipeline import _UID
 from .codegen import Names, module_source
 from .convert import Imported, ImportFailure, convert, differences
 from .normalise import normalise
 from .read import Found, ReadError, display, read
-from .update import Update, plan
+from .update import Update, plan, semantic_diff
 
 __all__ = ["ImportFailure", "ReadError", "Result", "Updated", "import_dashboards", "convert", "module_source", "read"]
 
@@ -68,11 +70,12 @@ class Result:
         lines = [
             f"{self.found.origin}: dashboard '{d.uid}' ({self.found.form}) -> {self.module}: "
             f"{sum(len(r.panels) for r in d.rows)} panels in {len(d.rows)} rows",
-            f"  settings: {s.settings}; modelled {s.modelled} ({share(s.modelled)}), "
-            f"in panel options {s.options} ({share(s.options)}), pass-through {s.passthrough} ({share(s.passthrough)}), "
-            f"lost {len(self.lost)}; emitter defaults removed: {s.omitted}",
+            f"  settings: {s.settings} ({s.filled} of them Grafana's defaults); "
+            f"modelled {s.modelled} ({share(s.modelled)}), in panel options {s.options} ({share(s.options)}), "
+            f"pass-through {s.passthrough} ({share(s.passthrough)}), lost {len(self.lost)}; "
+            f"emitter defaults removed: {s.omitted}",
         ]
-        lines += [f"  migrated: {note}" if note.startswith("legacy") else f"  note: {note}" for note in self.imported.notes]
+        lines += [f"  {'migrated' if note.startswith('legacy') else 'note'}: {note}" for note in self.imported.notes]
         lines += [f"  carried: {line}" for line in self.imported.carried]
         lines += [f"  LOST: {line}" for line in self.lost]
         return lines
@@ -96,13 +99,28 @@ def convert_found(found: Found) -> Imported:
         raise LoadError(f"{found.origin}: {exc}") from None
     if found.folder:
         imported.dashboard = dataclasses.replace(imported.dashboard, folder=found.folder)
+    uid = imported.dashboard.uid
+    if not _UID.fullmatch(uid):
+        # The uid names a file and a ConfigMap here: lowercase kebab, at most 40 characters.
+        new = valid_uid(uid or imported.dashboard.title)
+        why = f"uid '{uid}' cannot name a file and a ConfigMap" if uid else "the dashboard has no uid"
+        imported.notes.append(f"{why}: imported as '{new}' (links and bookmarks to the old uid stop working)")
+        imported.dashboard = dataclasses.replace(imported.dashboard, uid=new)
+        imported.source["uid"] = new
+        imported.built["uid"] = new
     return imported
+
+
+def valid_uid(text: str) -> str:
+    uid = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40].strip("-")
+    return uid or "imported"
 
 
 def import_dashboards(root: str, paths: list[str], into: str | None = None, force: bool = False,
                       apply: bool = False) -> list[Result | Updated]:
     """Import every dashboard in `paths`: a new one as a new module of the project at `root`, then
     checked and linted; one the project defines as its semantic diff, applied to its module with `apply`."""
+    from .. import pipeline
     from ..load import load
 
     root = os.path.abspath(root)
@@ -117,6 +135,7 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
     if into and len(found) != 1:
         raise UsageError(f"--into names one module, but the files hold {len(found)} dashboards")
     project = load(root)
+    pipeline.expand(project)  # the SLO dashboard too: a uid the build already writes
     defined = {d.uid: project.rel(d.src.file) for d in project.dashboards}
     names = _common_names(root)
     plans, updates = [], []
@@ -134,54 +153,95 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
         if os.path.exists(path) and not force:
             raise UsageError(f"{rel} exists: choose another --into, or --force to overwrite it")
         if any(p[1] == path for p in plans):
-            raise UsageError(f"{f.origin}: two imported dashboards would both be written to {rel}: import them one by one with --into")
+            raise UsageError(f"{f.origin}: two imported dashboards would both be written to {rel}: "
+                             "import them one by one with --into")
         in_package = os.path.dirname(path) == os.path.join(root, "dashboards")
         text = module_source(d, names, display(f.origin, root), relative_common=in_package)
         plans.append((f, path, text, imported))
+    uids = [p[3].dashboard.uid for p in plans] + [u.update.uid for u in updates]
+    twice = sorted({uid for uid in uids if uids.count(uid) > 1})
+    if twice:
+        raise UsageError(f"the files hold dashboard '{twice[0]}' more than once: import one of them")
     results: list[Result | Updated] = []
-    if apply:
-        _apply(root, updates)
-    results.extend(updates)
-    for f, path, text, imported in plans:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text)
-        results.append(Result(f, imported, os.path.relpath(path, root), registered=_register(root, path)))
-    created = [r for r in results if isinstance(r, Result)]
-    if created:
-        _check(root, created)
+    saved: dict[str, str | None] = {}  # path -> its text before this import (None: it did not exist)
+    try:
+        if apply:
+            _apply(root, updates, saved)
+        results.extend(updates)
+        for f, path, text, imported in plans:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _write(path, text, saved)
+            results.append(Result(f, imported, os.path.relpath(path, root), registered=_register(root, path, saved)))
+        created = [r for r in results if isinstance(r, Result)]
+        if created:
+            _check(root, created)
+    except BaseException:
+        _restore(saved)  # a module that does not load must not stay behind: the project would not build
+        raise
     return results
+
+
+def _write(path: str, text: str, saved: dict[str, str | None]) -> None:
+    if path not in saved:
+        try:
+            with open(path, encoding="utf-8") as f:
+                saved[path] = f.read()
+        except FileNotFoundError:
+            saved[path] = None
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for path, text in saved.items():
+        if text is None:
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
 
 
 def _plan_update(project, found: Found, imported: Imported, names: Names, root: str) -> Updated:
     old = next(d for d in project.dashboards if d.uid == imported.dashboard.uid)
     module = project.rel(old.src.file)
+    origin = display(found.origin, root)
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    if not os.path.isfile(old.src.file) or os.path.abspath(old.src.file).startswith(package):
-        raise UsageError(f"{found.origin}: dashboard '{old.uid}' is generated ({module}), not defined in a module")
+    generated = bool(project.slos) and old is project.dashboards[-1]  # pipeline.expand appends the SLO dashboard
+    if generated or not os.path.isfile(old.src.file) or os.path.abspath(old.src.file).startswith(package):
+        # Built by the compiler (the SLO dashboard, from slo/ and config.py): there is no module to edit.
+        module = f"the dashboard the compiler generates from {module}"
+        update = Update(module, semantic_diff(old, imported, module, origin), uid=old.uid, wanted=imported.source)
+        if imported.source != normalise(grafana.dashboard_json(old)):
+            update.manual.append(f"dashboard '{old.uid}' is generated by the compiler, not defined in a module: "
+                                 "change what it is generated from (the SLOs in slo/, config.py)")
+        return Updated(found, update)
     with open(old.src.file, encoding="utf-8") as f:
         source = f.read()
-    return Updated(found, plan(old, imported, source, module, names, display(found.origin, root)))
+    return Updated(found, plan(old, imported, source, module, names, origin))
 
 
-def _apply(root: str, updates: list[Updated]) -> None:
+def _apply(root: str, updates: list[Updated], saved: dict[str, str | None]) -> None:
     """Write each planned update, then load the project again and compare what it builds with the JSON."""
-    from ..emit import grafana
+    from .. import pipeline
     from ..load import load
 
     written = False
     for u in updates:
         if u.update.text is not None:
-            with open(os.path.join(root, u.update.module), "w", encoding="utf-8") as f:
-                f.write(u.update.text)
+            _write(os.path.join(root, u.update.module), u.update.text, saved)
             u.applied = written = True
     if not written:
         return
     project = load(root)
+    pipeline.expand(project)
     built = {d.uid: d for d in project.dashboards}
     for u in updates:
         uid = u.update.uid
-        u.remaining = differences(normalise(grafana.dashboard_json(built[uid])), u.update.wanted) if uid in built else []
+        if uid in built:
+            u.remaining = differences(normalise(grafana.dashboard_json(built[uid])), u.update.wanted)
 
 
 def _common_names(root: str) -> Names:
@@ -213,11 +273,11 @@ def _import_file(root: str, rel: str):
     return module
 
 
-_IMPORT_LINE = re.compile(r"^from \. import (?P<names>[\w, ]+)$", re.M)
+_IMPORT_LINE = re.compile(r"^from \. import (?:\((?P<block>[\w,\s]+)\)|(?P<line>[\w, ]+))$", re.M)
 _TUPLE = re.compile(r"^DASHBOARDS = \((?P<body>.*?)^\)", re.M | re.S)
 
 
-def _register(root: str, path: str) -> bool:
+def _register(root: str, path: str, saved: dict[str, str | None]) -> bool:
     """Add the module to dashboards/__init__.py's DASHBOARDS when that file lists them by hand."""
     init = os.path.join(root, "dashboards", "__init__.py")
     if os.path.dirname(path) != os.path.dirname(init) or not os.path.isfile(init):
@@ -228,23 +288,25 @@ def _register(root: str, path: str) -> bool:
     imports, listed = _IMPORT_LINE.search(text), _TUPLE.search(text)
     if not imports or not listed:
         return False  # discovered, or listed in a way this cannot edit: leave it alone
-    modules = [m.strip() for m in imports["names"].split(",")]
+    modules = [m.strip() for m in (imports["block"] or imports["line"]).split(",") if m.strip()]
     if name in modules and f"{name}.DASHBOARD" in listed["body"]:
         return True
     if name not in modules:
-        text = text[:imports.start("names")] + ", ".join(sorted(modules + [name])) + text[imports.end("names"):]
+        modules = sorted(modules + [name])
+        line = "from . import " + ", ".join(modules)
+        if len(line) > 110:
+            line = "from . import (\n" + "".join(f"    {m},\n" for m in modules) + ")"
+        text = text[:imports.start()] + line + text[imports.end():]
         listed = _TUPLE.search(text)
     body = listed["body"].rstrip() + f"\n    {name}.DASHBOARD,\n"
     text = text[:listed.start("body")] + body + text[listed.end("body"):]
-    with open(init, "w", encoding="utf-8") as f:
-        f.write(text)
+    _write(init, text, saved)
     return True
 
 
 def _check(root: str, results: list[Result]) -> None:
     """Load each written module as the build does, compare what it emits with its input, lint it."""
     from .. import lint, pipeline
-    from ..emit import grafana
     from ..load import load
 
     project = load(root)

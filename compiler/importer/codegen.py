@@ -11,8 +11,9 @@ import dataclasses
 import json
 import keyword
 import re
+import textwrap
 
-from ..model import LOKI, Dashboard, Link, Panel, Row, Target, Threshold, Variable
+from ..model import LOKI, Dashboard, Link, Panel, Target, Threshold, Variable
 from ..passthrough import OMIT
 
 LINE = 110  # house line length
@@ -55,22 +56,22 @@ class Names:
 
 def module_source(d: Dashboard, names: Names, origin: str, relative_common: bool = True) -> str:
     """The text of a definitions module whose DASHBOARD is `d`."""
-    gen = _Gen(names)
+    gen = Writer(names)
     functions = []
     calls: list[list[str]] = []
     taken: set[str] = set()
     for row in d.rows:
         calls.append([])
         for panel in row.panels:
-            name = _function_name(panel.title, taken)
+            name = function_name(panel.title, taken)
             functions.append(gen.panel_function(name, panel))
             calls[-1].append(f"{name}()")
     dashboard = gen.dashboard(d, calls)
     model_names = sorted(gen.model_names | {"Dashboard"})
     lines = [f'"""{_docstring(d, origin)}"""', "from __future__ import annotations", ""]
-    if gen.uses_omit:
-        model_names.append("OMIT")
     lines.append(f"from compiler.model import {', '.join(sorted(model_names, key=_import_order))}")
+    if gen.uses_omit:
+        lines.append("from compiler.passthrough import OMIT")
     if gen.uses_common:
         lines += ["", "from . import common as c" if relative_common else "from dashboards import common as c"]
     text = "\n".join(lines) + "\n"
@@ -89,11 +90,11 @@ def _docstring(d: Dashboard, origin: str) -> str:
     first = d.title or d.uid or "Imported dashboard"
     if d.description:
         first += ": " + d.description.rstrip(".") + "."
-    first = first.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    first = textwrap.fill(first.replace("\\", "\\\\").replace('"""', '\\"\\"\\"'), LINE - 10)
     return f"{first}\n\nImported from {origin} by `build.py import`.\n"
 
 
-def _function_name(title: str, taken: set[str]) -> str:
+def function_name(title: str, taken: set[str]) -> str:
     base = re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") or "untitled"
     if base[0].isdigit() or keyword.iskeyword(base):
         base = "panel_" + base
@@ -106,7 +107,9 @@ def _function_name(title: str, taken: set[str]) -> str:
     return name
 
 
-class _Gen:
+class Writer:
+    """Source text of definition objects; records which names the text uses, for the imports."""
+
     def __init__(self, names: Names):
         self.names = names
         self.model_names: set[str] = set()
@@ -172,6 +175,8 @@ class _Gen:
         if t.datasource == LOKI:
             self.model_names.add("LOKI")
             kwargs.append("datasource=LOKI")
+        if t.exemplar:
+            kwargs.append("exemplar=True")
         if t.passthrough:
             kwargs.append(f"passthrough={self.value(t.passthrough, depth + 1)}")
         one_line = f"Target({', '.join([lit(t.expr)] + kwargs)})"
@@ -211,17 +216,7 @@ class _Gen:
                 lines.append(f"{pad}{key}={lit(getattr(d, key))},")
         lines.append(f"{pad}rows=(")
         for row, row_calls in zip(d.rows, calls):
-            self.model_names.add("Row")
-            extra = []
-            if not row.header:
-                extra.append("header=False")
-            if row.collapsed:
-                extra.append("collapsed=True")
-            if row.passthrough:
-                extra.append(f"passthrough={self.value(row.passthrough, 3)}")
-            panels = "".join(f"{INDENT * 3}{call},\n" for call in row_calls)
-            tail = "".join(f", {e}" for e in extra)
-            lines.append(f"{INDENT * 2}Row({lit(row.title)}, (\n{panels}{INDENT * 2})" + tail + "),")
+            lines.append(INDENT * 2 + self.row(row, row_calls, 2) + ",")
         lines.append(f"{pad}),")
         if d.lint_ignore:
             lines.append(f"{pad}lint_ignore={self.value(d.lint_ignore, 1)},")
@@ -230,20 +225,47 @@ class _Gen:
         lines.append(")")
         return "\n".join(lines) + "\n"
 
+    def row(self, row, calls: list[str], depth: int) -> str:
+        """`Row(...)` holding the panels that `calls` build, starting at indentation level `depth`."""
+        self.model_names.add("Row")
+        extra = []
+        if not row.header:
+            extra.append("header=False")
+        if row.collapsed:
+            extra.append("collapsed=True")
+        if row.passthrough:
+            extra.append(f"passthrough={self.value(row.passthrough, depth + 1)}")
+        panels = "".join(f"{INDENT * (depth + 1)}{call},\n" for call in calls)
+        tail = "".join(f", {e}" for e in extra)
+        return f"Row({lit(row.title)}, (\n{panels}{INDENT * depth})" + tail + ")"
+
     def variables(self, variables: tuple[Variable, ...]) -> str:
         items = []
-        for v in variables:
+        i = 0
+        while i < len(variables):
+            group = self._variable_group(variables, i)
+            if group:
+                items.append("*" + group[0])
+                i += group[1]
+                continue
+            v = variables[i]
+            i += 1
             named = self.name(v, kind=Variable)
             if named:
                 items.append(named)
                 continue
             self.model_names.add("Variable")
-            defaults = _defaults(Variable)
-            kwargs = [f"{key}={lit(getattr(v, key))}" for key in ("label", "datasource", "multi", "include_all", "regex")
-                      if getattr(v, key) != defaults[key]]
+            kwargs = [f"{f.name}={lit(getattr(v, f.name))}" for f in dataclasses.fields(Variable)
+                      if f.name not in ("name", "kind", "query", "passthrough", "src")
+                      and getattr(v, f.name) != _field_default(f)]
             if v.passthrough:
-                kwargs.append(f"passthrough={self.value(v.passthrough, 2)}")
-            items.append(f"Variable({', '.join([lit(v.name), lit(v.kind), lit(v.query)] + kwargs)})")
+                kwargs.append(f"passthrough={self.value(v.passthrough, 3)}")
+            args = [lit(v.name), lit(v.kind), lit(v.query)] + kwargs
+            one = f"Variable({', '.join(args)})"
+            if "\n" in one or len(one) + len(INDENT * 2) + 1 > LINE:
+                pad = INDENT * 3
+                one = "Variable(\n" + "".join(f"{pad}{a},\n" for a in args) + INDENT * 2 + ")"
+            items.append(one)
         return _tuple(items, 1)
 
     def links(self, links: tuple[Link, ...]) -> str:
@@ -263,8 +285,18 @@ class _Gen:
             items.append(f"Link({', '.join([lit(link.title)] + kwargs)})")
         return _tuple(items, 1)
 
-    def value(self, value, depth: int) -> str:
-        text = lit(value, depth)
+    def _variable_group(self, variables: tuple[Variable, ...], start: int) -> tuple[str, int] | None:
+        """A tuple of variables in dashboards/common.py that the variables from `start` on begin with."""
+        for name, known in self.names.values:
+            if (isinstance(known, tuple) and len(known) > 1 and all(isinstance(k, Variable) for k in known)
+                    and tuple(variables[start:start + len(known)]) == known):
+                self.uses_common = True
+                return self.names.prefix + name, len(known)
+        return None
+
+    def value(self, value, depth: int, used: int = 14) -> str:
+        # `used`: room for the `passthrough=` before the value
+        text = lit(value, depth, used)
         if "OMIT" in text and _has_omit(value):
             self.uses_omit = True
         return text
@@ -276,6 +308,10 @@ def _has_omit(value) -> bool:
     if isinstance(value, dict):
         return any(_has_omit(v) for v in value.values())
     return False
+
+
+def _field_default(f: dataclasses.Field):
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
 def _defaults(cls) -> dict:
@@ -309,14 +345,22 @@ def _string_block(text: str, depth: int) -> str:
     return f"\n{INDENT * depth}".join(lit(part) for part in parts)
 
 
-def lit(value, depth: int = 0) -> str:
-    """`value` as a Python literal, JSON-shaped, folded over lines when it is long."""
+def lit(value, depth: int = 0, used: int = 0) -> str:
+    """`value` as a Python literal, JSON-shaped, folded over lines when it is long.
+
+    `depth` is the indentation level of the line it starts on, `used` how many characters
+    precede it there besides the indentation (a `key=`), so that the line fits.
+    """
     flat = _flat(value)
-    if len(flat) + len(INDENT * depth) <= LINE or not isinstance(value, (dict, list, tuple)) or not value:
+    fits = len(flat) + len(INDENT * depth) + used + 1 <= LINE  # + 1: the comma after it
+    if fits or not isinstance(value, (dict, list, tuple)) or not value:
         return flat
     pad = INDENT * (depth + 1)
     if isinstance(value, dict):
-        items = [f"{pad}{lit(k)}: {lit(v, depth + 1)}," for k, v in value.items()]
+        items = []
+        for k, v in value.items():
+            key = lit(k)
+            items.append(f"{pad}{key}: {lit(v, depth + 1, len(key) + 2)},")
         return "{\n" + "\n".join(items) + "\n" + INDENT * depth + "}"
     items = [f"{pad}{lit(v, depth + 1)}," for v in value]
     open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")

@@ -12,6 +12,7 @@ has a bug) and `Imported.stats` counts where each setting of the input went.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from .. import passthrough as pt
@@ -33,11 +34,12 @@ class ImportFailure(ValueError):
 
 @dataclass
 class Stats:
-    settings: int = 0  # leaf values of the normalised input
+    settings: int = 0  # leaf values of the normalised input (Grafana's defaults filled in)
     options: int = 0  # of them carried verbatim in a panel's `options`
     passthrough: int = 0  # of them carried verbatim in a `passthrough`
     omitted: int = 0  # keys the emitter writes that the input lacks, removed by OMIT
     lost: int = 0  # leaf values the build does not reproduce (must be 0)
+    filled: int = 0  # of the settings, those Grafana's plugin defaults fill in (absent from the input)
 
     @property
     def modelled(self) -> int:
@@ -71,6 +73,7 @@ def convert(raw: dict, notes: list[str] | None = None) -> Imported:
     imported = Imported(second, source, built, notes, carried)
     imported.lost = differences(built, source)
     imported.stats = _stats(second, source, imported.lost)
+    imported.stats.filled = imported.stats.settings - leaves(normalise(raw, fill=False))
     return imported
 
 
@@ -84,9 +87,9 @@ def _group_rows(d: dict) -> list[tuple[dict | None, list[dict]]]:
         if not isinstance(panel, dict):
             raise ImportFailure(f"a panel is a {type(panel).__name__}, not an object")
         if panel.get("type") == "row":
-            nested = panel.get("panels") if panel.get("collapsed") else []
+            nested = panel.get("panels") if panel.get("collapsed") is True else []
             rows.append((panel, list(nested) if isinstance(nested, list) else []))
-        elif rows and rows[-1][0] is not None and rows[-1][0].get("collapsed"):
+        elif rows and rows[-1][0] is not None and rows[-1][0].get("collapsed") is True:
             title = rows[-1][0].get("title", "")
             raise ImportFailure(f"panel '{panel.get('title', '')}' lies below collapsed row '{title}' but outside it")
         elif rows:
@@ -99,6 +102,10 @@ def _group_rows(d: dict) -> list[tuple[dict | None, list[dict]]]:
 def _dashboard(d: dict, rows_in, notes: list[str]) -> Dashboard:
     time = d.get("time") if isinstance(d.get("time"), dict) else {}
     templating = d.get("templating") if isinstance(d.get("templating"), dict) else {}
+    # Datasource variables by name -> the plugin type they select, to tell LogQL from PromQL.
+    sources = {v["name"]: v["query"] for v in _list(templating.get("list"))
+               if isinstance(v, dict) and v.get("type") == "datasource"
+               and isinstance(v.get("name"), str) and isinstance(v.get("query"), str)}
     return Dashboard(
         uid=_str(d.get("uid")),
         title=_str(d.get("title")),
@@ -108,24 +115,25 @@ def _dashboard(d: dict, rows_in, notes: list[str]) -> Dashboard:
         links=tuple(_link(link) for link in _list(d.get("links"))),
         refresh=_str(d.get("refresh")),
         time_from=_str(time.get("from"), "now-6h"),
-        rows=tuple(_row(row, panels, notes) for row, panels in rows_in),
+        rows=tuple(_row(row, panels, notes, sources) for row, panels in rows_in),
     )
 
 
-def _row(row: dict | None, panels: list[dict], notes: list[str]) -> Row:
-    children = tuple(_panel(p, notes) for p in panels)
+def _row(row: dict | None, panels: list[dict], notes: list[str], sources: dict[str, str]) -> Row:
+    children = tuple(_panel(p, notes, sources) for p in panels)
     if row is None:
         return Row("", children, header=False)
     return Row(_str(row.get("title")), children, collapsed=row.get("collapsed") is True)
 
 
-def _panel(p: dict, notes: list[str]) -> Panel:
+def _panel(p: dict, notes: list[str], sources: dict[str, str]) -> Panel:
     if not isinstance(p, dict):
         raise ImportFailure(f"a panel is a {type(p).__name__}, not an object")
     kind = p.get("type")
     title = _str(p.get("title"))
     if kind not in KINDS:
-        notes.append(f"panel '{title}': kind `{kind}` is not modelled: built as `{STAND_IN_PANEL}`, its settings carried verbatim")
+        notes.append(f"panel '{title}': kind `{kind}` is not modelled: built as `{STAND_IN_PANEL}`, "
+                     "its settings carried verbatim")
         kind = STAND_IN_PANEL
     field_config = p.get("fieldConfig") if isinstance(p.get("fieldConfig"), dict) else {}
     defaults = field_config.get("defaults") if isinstance(field_config.get("defaults"), dict) else {}
@@ -133,11 +141,10 @@ def _panel(p: dict, notes: list[str]) -> Panel:
     custom = defaults.get("custom") if isinstance(defaults.get("custom"), dict) else {}
     stacking = custom.get("stacking") if isinstance(custom.get("stacking"), dict) else {}
     targets_in = p.get("targets") if isinstance(p.get("targets"), list) else []
-    panel_type = _ds_type(p.get("datasource"))
-    targets = [_target(t, panel_type) for t in targets_in if isinstance(t, dict)]
+    panel_type = _ds_type(p.get("datasource"), sources) or (LOKI if kind == "logs" else None)
+    targets = [_target(t, panel_type, sources) for t in targets_in if isinstance(t, dict)]
     own = [_str(t.get("refId")) for t in targets_in if isinstance(t, dict)]
-    if own != fill_ref_ids([""] * len(own)):  # not A, B, C...: keep each target's own
-        targets = [dataclasses.replace(t, ref_id=ref) for t, ref in zip(targets, own)]
+    targets = [dataclasses.replace(t, ref_id=ref) for t, ref in zip(targets, _explicit_refs(own))]
     return Panel(
         kind, title, _str(p.get("description")), tuple(targets),
         unit=_str(defaults.get("unit")),
@@ -151,8 +158,20 @@ def _panel(p: dict, notes: list[str]) -> Panel:
     )
 
 
-def _target(t: dict, panel_type: str | None) -> Target:
-    kind = _ds_type(t.get("datasource")) or panel_type
+def _explicit_refs(own: list[str]) -> list[str]:
+    """The refIds a definition must state so that the others, left empty, are assigned as `own` has them."""
+    explicit = [""] * len(own)
+    for _ in own:
+        auto = fill_ref_ids(explicit)
+        wrong = [i for i, (a, b) in enumerate(zip(auto, own)) if a != b and not explicit[i]]
+        if not wrong:
+            break
+        explicit[wrong[0]] = own[wrong[0]]
+    return explicit
+
+
+def _target(t: dict, panel_type: str | None, sources: dict[str, str]) -> Target:
+    kind = _ds_type(t.get("datasource"), sources) or panel_type
     fmt = t.get("format")
     return Target(
         _str(t.get("expr")),
@@ -160,6 +179,7 @@ def _target(t: dict, panel_type: str | None) -> Target:
         instant=t.get("instant") is True,
         format=fmt if fmt in TARGET_FORMATS else "time_series",
         datasource=LOKI if kind == LOKI else PROMETHEUS,
+        exemplar=kind != LOKI and t.get("exemplar") is True,
     )
 
 
@@ -195,12 +215,22 @@ def _variable(v, notes: list[str]) -> Variable:
         datasource = datasource.get("uid")
     return Variable(
         name, kind, _str(query),
-        label=_str(v.get("label")),
+        label="" if v.get("label") == name else _str(v.get("label")),  # the emitter's default label is the name
         datasource=datasource if isinstance(datasource, str) else "${datasource}",
         multi=v.get("multi") is True,
         include_all=v.get("includeAll") is True,
         regex=_str(v.get("regex")),
+        all_value=_str(v.get("allValue")),
+        default=_selected(v.get("current")) if kind == "query" else (),
+        hidden=v.get("hide") == grafana.HIDE_VARIABLE,
     )
+
+
+def _selected(current) -> tuple[str, ...]:
+    """The values a variable's saved `current` selects (`$__all` for All)."""
+    value = current.get("value") if isinstance(current, dict) else None
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return tuple(values) if all(isinstance(v, str) for v in values) else ()
 
 
 def _link(link) -> Link:
@@ -220,13 +250,15 @@ def _patched(first: Dashboard, emitted: dict, source: dict, rows_in, carried: li
         if row.header:
             row_out = next(emitted_panels)
             children_out = row_out.get("panels", []) if row.collapsed else [next(emitted_panels) for _ in row.panels]
-            patch = _diff_without(row_out, row_in, ("panels",) if row.collapsed else ())
+            own_panels = row.collapsed and isinstance(row_in.get("panels"), list)  # else carried as they are
+            patch = _diff_without(row_out, row_in, ("panels",) if own_panels else ())
             if patch:
                 carried.append(f"row '{row.title}': passthrough {', '.join(sorted(patch))}")
             row = dataclasses.replace(row, passthrough=patch)
         else:
             children_out = [next(emitted_panels) for _ in row.panels]
-        panels = tuple(_patched_panel(p, out, p_in, carried) for p, out, p_in in zip(row.panels, children_out, panels_in))
+        panels = tuple(_patched_panel(p, out, p_in, carried)
+                       for p, out, p_in in zip(row.panels, children_out, panels_in))
         rows.append(dataclasses.replace(row, panels=panels))
     variables_in = _list(source.get("templating", {}).get("list")) if isinstance(source.get("templating"), dict) else []
     variables = tuple(
@@ -244,13 +276,20 @@ def _patched(first: Dashboard, emitted: dict, source: dict, rows_in, carried: li
 
 
 def _aligned(d: dict) -> dict:
-    """`d` with its variables and links (each patched on its own) replaced by their count."""
+    """`d` with its variables and links (each patched on its own) replaced by a marker of their count."""
     d = dict(d)
     if isinstance(d.get("templating"), dict) and isinstance(d["templating"].get("list"), list):
-        d["templating"] = dict(d["templating"], list=len(d["templating"]["list"]))
+        d["templating"] = dict(d["templating"], list=_Count(len(d["templating"]["list"])))
     if isinstance(d.get("links"), list):
-        d["links"] = len(d["links"])
+        d["links"] = _Count(len(d["links"]))
     return d
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A list compared by its length only, as a value no JSON holds."""
+
+    n: int
 
 
 def _patched_object(obj, out: dict, wanted: dict, what: str, carried: list[str]):
@@ -285,6 +324,12 @@ def _patched_panel(panel: Panel, out: dict, wanted: dict, carried: list[str]) ->
         options = dict(options.pop("options", {}), fieldConfig=options["fieldConfig"])
     else:
         options = options.get("options", {})
+    # Panel.options also holds transformations, which the emitter appends to the kind's own.
+    own, wanted_t = out.get("transformations") or [], wanted.get("transformations")
+    if "transformations" in rest and isinstance(wanted_t, list) and wanted_t[:len(own)] == own:
+        del rest["transformations"]
+        if wanted_t[len(own):]:
+            options = dict(options, transformations=wanted_t[len(own):])
     if rest:
         carried.append(f"panel '{panel.title}': passthrough {_listed(_paths(rest))}")
     return dataclasses.replace(panel, targets=targets, options=options, passthrough=rest)
@@ -410,5 +455,17 @@ def _int(value, default, low, high):
     return value
 
 
-def _ds_type(ds) -> str | None:
-    return ds.get("type") if isinstance(ds, dict) and isinstance(ds.get("type"), str) else None
+_VARIABLE = re.compile(r"^\$\{?(\w+)\}?$")
+
+
+def _ds_type(ds, sources: dict[str, str]) -> str | None:
+    """The plugin type a panel's or target's datasource names: its `type`, or that of the variable it names."""
+    if isinstance(ds, dict) and isinstance(ds.get("type"), str) and ds["type"] != "datasource":
+        return ds["type"]
+    ref = ds.get("uid") if isinstance(ds, dict) else ds
+    if not isinstance(ref, str):
+        return None
+    match = _VARIABLE.match(ref)
+    if match:
+        return sources.get(match.group(1))
+    return LOKI if "loki" in ref.lower() else None

@@ -91,7 +91,8 @@ def _fill_panel(panel: dict) -> None:
         own = [t.get("refId") if isinstance(t.get("refId"), str) else "" for t in targets]
         for target, ref in zip(targets, fill_ref_ids(own)):
             target.setdefault("refId", ref)
-    defaults = PANEL_DEFAULTS.get(panel.get("type"))
+    kind = panel.get("type")
+    defaults = PANEL_DEFAULTS.get(kind) if isinstance(kind, str) else None
     if defaults is not None:
         _setdefaults(panel, defaults)
 

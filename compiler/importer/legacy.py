@@ -7,12 +7,14 @@
 """
 from __future__ import annotations
 
+import re
+
 
 def migrate(d: dict, notes: list[str]) -> None:
     _migrate_layout(d, notes)
     for panel in _panels(d.get("panels")):
         kind = panel.get("type")
-        if kind in PANEL_MIGRATIONS:
+        if isinstance(kind, str) and kind in PANEL_MIGRATIONS:
             new_kind, handler = PANEL_MIGRATIONS[kind]
             dropped = _change_plugin(panel, new_kind, handler)
             title = panel.get("title", "")
@@ -33,9 +35,11 @@ def _migrate_layout(d: dict, notes: list[str]) -> None:
     if isinstance(d.get("rows"), list):
         rows = d.pop("rows")
         if rows and _rows_to_panels(d, rows):
-            notes.append(f"legacy `rows` ({len(rows)}) converted to row panels and grid positions, as Grafana migrates them")
+            notes.append(f"legacy `rows` ({len(rows)}) converted to row panels and grid positions, "
+                         "as Grafana migrates them")
         elif rows:
-            notes.append(f"legacy `rows` ({len(rows)}) dropped: Grafana reads them only below schemaVersion {GRID_LAYOUT_SCHEMA}")
+            notes.append(f"legacy `rows` ({len(rows)}) dropped: Grafana reads them only below "
+                         f"schemaVersion {GRID_LAYOUT_SCHEMA}")
 
 
 # Grafana's grid: 24 columns of cells 30 px high with an 8 px margin; a legacy
@@ -68,13 +72,13 @@ def _rows_to_panels(d: dict, rows: list) -> bool:
                 row_panel["repeat"] = row["repeat"]
             y += 1
         area = _RowArea(row_height, GRID_COLUMNS, y)
-        for panel in row.get("panels") or ():
+        for panel in row.get("panels") if isinstance(row.get("panels"), list) else ():
             if not isinstance(panel, dict):
                 continue
-            span = panel.pop("span", None) or DEFAULT_PANEL_SPAN
-            if panel.get("minSpan"):
+            span = _number(panel.pop("span", None)) or DEFAULT_PANEL_SPAN
+            if isinstance(panel.get("minSpan"), int) and not isinstance(panel["minSpan"], bool):
                 panel["minSpan"] = min(GRID_COLUMNS, GRID_COLUMNS // 12 * panel["minSpan"])
-            width = int(span) * GRID_COLUMNS // 12
+            width = min(max(int(span), 1), 12) * GRID_COLUMNS // 12
             height = _grid_height(panel["height"]) if panel.get("height") else row_height
             x, rel_y = area.position(height, width)
             y = area.y
@@ -92,11 +96,13 @@ def _rows_to_panels(d: dict, rows: list) -> bool:
 
 
 def _grid_height(height) -> int:
-    if isinstance(height, str):
-        digits = "".join(ch for ch in height.replace("px", "").strip() if ch.isdigit())
-        height = int(digits) if digits else DEFAULT_ROW_HEIGHT
+    if isinstance(height, str):  # parseInt("250px")
+        digits = re.match(r"\s*(\d+)", height)
+        height = int(digits.group(1)) if digits else DEFAULT_ROW_HEIGHT
+    elif _number(height) is None:
+        height = DEFAULT_ROW_HEIGHT
     height = max(height, MIN_PANEL_HEIGHT)
-    return -(-height // (GRID_CELL_HEIGHT + GRID_CELL_VMARGIN))
+    return int(-(-height // (GRID_CELL_HEIGHT + GRID_CELL_VMARGIN)))
 
 
 class _RowArea:
@@ -159,9 +165,14 @@ REDUCERS = {"avg": "mean", "mean": "mean", "current": "lastNotNull", "last": "la
             "range": "range", "diff": "diff", "delta": "delta", "median": "median"}
 THRESHOLD_COLORS = {"critical": "red", "warning": "orange", "ok": "green"}
 # Old legend keys that are flags of the legend itself, not of a reducer.
-_LEGEND_FLAGS = {"show", "values", "alignAsTable", "rightSide", "sideWidth", "hideEmpty", "hideZero", "sort", "sortDesc"}
+_LEGEND_FLAGS = {"show", "values", "alignAsTable", "rightSide", "sideWidth", "hideEmpty", "hideZero", "sort",
+                 "sortDesc"}
 # Old keys whose default value means "nothing set" (Grafana's migration reads them the same way).
 _IDLE = {"renderer": "flot", "xaxis": None, "timeRegions": [], "spaceLength": 10, "dashLength": 10}
+
+
+def _lookup(table: dict, key, default):
+    return table.get(key, default) if isinstance(key, str) else default
 
 
 def _change_plugin(panel: dict, new_kind: str, handler) -> list[str]:
@@ -219,11 +230,12 @@ def graph_to_timeseries(old: dict) -> tuple[dict, dict]:
     y1 = _axis(yaxes[0] if yaxes else None)
     if isinstance(old_fc.get("defaults"), dict):
         y1 = {**old_fc["defaults"], **y1}
-    for alias, color in (old.get("aliasColors") or {}).items():
+    alias_colors = old.get("aliasColors") if isinstance(old.get("aliasColors"), dict) else {}
+    for alias, color in alias_colors.items():
         if color:
             overrides.append({"matcher": {"id": "byName", "options": alias},
                               "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
-    for override in old.get("seriesOverrides") or ():
+    for override in old.get("seriesOverrides") if isinstance(old.get("seriesOverrides"), list) else ():
         rule = _series_override(override, yaxes)
         if rule:
             overrides.append(rule)
@@ -274,12 +286,13 @@ def graph_to_timeseries(old: dict) -> tuple[dict, dict]:
         if "shared" in tooltip:
             options["tooltip"]["mode"] = "multi" if tooltip["shared"] else "single"
         if "sort" in tooltip and tooltip.get("shared"):
-            options["tooltip"]["sort"] = {1: "asc", 2: "desc"}.get(tooltip["sort"], "none")
+            sort = tooltip["sort"]
+            options["tooltip"]["sort"] = {1: "asc", 2: "desc"}.get(sort, "none") if isinstance(sort, int) else "none"
     return {"defaults": y1, "overrides": overrides}, options
 
 
 def _series_override(override, yaxes: list) -> dict | None:
-    if not isinstance(override, dict) or not override.get("alias"):
+    if not isinstance(override, dict) or not isinstance(override.get("alias"), str) or not override["alias"]:
         return None
     alias = override["alias"]
     regex = alias.startswith("/") and alias.endswith("/")
@@ -328,7 +341,7 @@ def _graph_thresholds(thresholds) -> tuple[dict, dict] | None:
     for t in items:
         area = area or bool(t.get("fill"))
         line = line or bool(t.get("line"))
-        color = THRESHOLD_COLORS.get(t.get("colorMode"), t.get("fillColor") or t.get("lineColor") or "red")
+        color = _lookup(THRESHOLD_COLORS, t.get("colorMode"), t.get("fillColor") or t.get("lineColor") or "red")
         if t.get("op") == "lt":
             if not steps:
                 steps.append({"color": color, "value": None})
@@ -361,7 +374,7 @@ def singlestat_to_stat(old: dict) -> tuple[dict, dict]:
             i = len(steps) - 1
             steps.append({"color": color, "value": levels[i] if 0 <= i < len(levels) else None})
         defaults["thresholds"] = {"mode": "absolute", "steps": steps}
-    options = {"reduceOptions": {"calcs": [REDUCERS.get(old.get("valueName"), "mean")]}, "orientation": "horizontal"}
+    options = {"reduceOptions": {"calcs": [_lookup(REDUCERS, old.get("valueName"), "mean")]}, "orientation": "horizontal"}
     if gauge.get("show"):
         options["showThresholdLabels"] = gauge.get("thresholdLabels")
         options["showThresholdMarkers"] = gauge.get("thresholdMarkers")

@@ -2,7 +2,8 @@
 
 What Grafana does to a dashboard when it loads and saves it, and that an import
 must not count as a difference: panel ids are reassigned, top-level panels are
-sorted by position (DashboardModel.sortPanelsByGridPos), the export-only keys
+sorted by position (DashboardModel.sortPanelsByGridPos), each panel's `pluginVersion`
+(stamped by the plugin that rendered it last), the export-only keys
 (`__inputs`, `__requires`, `__elements`) and the server's `id`/`version` go,
 and the defaults a panel's plugin fills in on load are filled (defaults.py).
 Legacy forms are migrated as Grafana migrates them (compiler/importer/legacy.py);
@@ -16,21 +17,28 @@ from . import defaults, legacy
 
 # Keys the Grafana server owns or the export adds: not settings of the dashboard.
 SERVER_KEYS = ("id", "version", "iteration", "__inputs", "__requires", "__elements")
+# Panel keys Grafana writes itself on load: the version of the plugin that last rendered it.
+PANEL_STAMPS = ("id", "pluginVersion")
 
 
-def normalise(dashboard: dict, notes: list[str] | None = None) -> dict:
-    """A normalised deep copy of `dashboard`; migrations done are appended to `notes`."""
+def normalise(dashboard: dict, notes: list[str] | None = None, fill: bool = True) -> dict:
+    """A normalised deep copy of `dashboard`; migrations done are appended to `notes`.
+
+    `fill=False` leaves out the plugin defaults (to count the settings the input itself has).
+    """
     notes = [] if notes is None else notes
     d = copy.deepcopy(dashboard)
     legacy.migrate(d, notes)
     for key in SERVER_KEYS:
         d.pop(key, None)
-    panels = d.get("panels")
+    panels = d.setdefault("panels", [])  # DashboardModel: `data.panels ?? []`
     if isinstance(panels, list):
         for panel in _all_panels(panels):
-            panel.pop("id", None)
+            for key in PANEL_STAMPS:
+                panel.pop(key, None)
         d["panels"] = sorted(panels, key=_position)
-    defaults.fill(d)
+    if fill:
+        defaults.fill(d)
     return d
 
 

@@ -23,7 +23,7 @@ from ..model import Dashboard, Panel, Row
 from ..review import diff as review_diff
 from ..review import render
 from ..review.snapshot import Snapshot
-from .codegen import Names, _function_name, _Gen
+from .codegen import Names, Writer, function_name, lit
 from .convert import Imported
 from .normalise import normalise
 
@@ -44,11 +44,34 @@ class Update:
 
 def semantic_diff(old: Dashboard, imported: Imported, module: str, origin: str) -> list[str]:
     before = normalise(grafana.dashboard_json(old))
+    _keep_selected_datasources(before, imported)
     report = review_diff.compare(Snapshot(dashboards={old.uid: before}),
                                  Snapshot(dashboards={old.uid: imported.source}))
     lines = render.text(report, show_unchanged=False).rstrip("\n").split("\n")
     lines[0] = f"{origin} against {module}:"
     return lines
+
+
+def _keep_selected_datasources(built: dict, imported: Imported) -> None:
+    """Make an export's selected datasources (`current` of datasource variables) no difference.
+
+    Grafana saves which datasource the exporting user had selected, by its uid on that
+    instance; the definitions deliberately leave the choice to the viewer. Not a change
+    to bring back, so the imported side takes the definitions' value (in place).
+    """
+    ours = {v.get("name"): v for v in built.get("templating", {}).get("list", []) if isinstance(v, dict)}
+    theirs = imported.source.get("templating", {}).get("list", [])
+    for v in theirs if isinstance(theirs, list) else ():
+        if isinstance(v, dict) and v.get("type") == "datasource" and v.get("name") in ours:
+            mine = ours[v["name"]]
+            if "current" in mine:
+                v["current"] = mine["current"]
+            else:
+                v.pop("current", None)
+    # the model objects were read from the source before: read that variable's patch again
+    imported.dashboard = dataclasses.replace(imported.dashboard, variables=tuple(
+        dataclasses.replace(var, passthrough={k: val for k, val in var.passthrough.items() if k != "current"})
+        if var.kind == "datasource" else var for var in imported.dashboard.variables))
 
 
 def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Names, origin: str) -> Update:
@@ -61,9 +84,21 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
 
     old_rows = {r.title: r for r in old.rows}
     new_rows = {r.title: r for r in new.rows}
-    for title in sorted(set(old_rows) ^ set(new_rows)):
-        what = "added" if title in new_rows else "removed"
-        update.manual.append(f"row '{title}' {what}: edit DASHBOARD's rows by hand")
+    for row in [r for r in old.rows if r.title not in new_rows]:
+        if editor.remove_row(old, row):
+            update.applied.append(f"row '{row.title}' removed (its panels' functions are left in place)")
+        else:
+            update.manual.append(f"row '{row.title}' removed: take it out of DASHBOARD's rows by hand")
+    for i, row in enumerate(new.rows):
+        if row.title in old_rows:
+            continue
+        after = next((old_rows[r.title] for r in reversed(new.rows[:i]) if r.title in old_rows), None)
+        names = editor.add_row(old, after, row)
+        if names is not None:
+            update.applied.append(f"row '{row.title}' added with {len(names)} panels"
+                                  + (f" ({', '.join(n + '()' for n in names)})" if names else ""))
+        else:
+            update.manual.append(f"row '{row.title}' added: put it in DASHBOARD's rows by hand")
     for title in sorted(set(old_rows) & set(new_rows)):
         _edit_call(editor, old_rows[title], new_rows[title], "Row", ("panels", "header"), update, f"row '{title}'")
 
@@ -79,6 +114,8 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
         _edit_call(editor, a, b, "Panel", skip, update, f"panel '{b.title}'")
     for p in removed:
         row = next(r for r in old.rows if any(x is p for x in r.panels))
+        if row.title not in new_rows:
+            continue  # gone with its row
         if editor.remove_element(row, p):
             update.applied.append(f"panel '{p.title}' removed from row '{row.title}' (its function is left in place)")
         else:
@@ -87,19 +124,40 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
         new_row = next(r for r in new.rows if any(x is p for x in r.panels))
         row = old_rows.get(new_row.title)
         if row is None:
-            continue  # reported with its row
+            continue  # written with its new row
         name = editor.add_panel(row, p)
         if name:
             update.applied.append(f"panel '{p.title}' added to the end of row '{row.title}' as {name}()")
         else:
             update.manual.append(f"panel '{p.title}' added: put it in row '{row.title}' by hand")
-    by_new = [a for a, b in sorted(pairs, key=lambda ab: _index(new, ab[1]))]
-    if [id(a) for a in by_new] != [id(a) for a, _ in sorted(pairs, key=lambda ab: _index(old, ab[0]))]:
-        update.manual.append("panels were moved between or within rows: reorder them by hand")
+    _reorder(editor, old, new, pairs, added, removed, update)
     _edit_call(editor, old, new, "Dashboard", ("rows",), update, f"dashboard '{new.uid}'")
     if editor.edits:
         update.text = editor.result()
     return update
+
+
+def _row_of(d: Dashboard, panel: Panel) -> Row:
+    return next(r for r in d.rows if any(p is panel for p in r.panels))
+
+
+def _reorder(editor: "_Editor", old: Dashboard, new: Dashboard, pairs, added, removed, update: Update) -> None:
+    """Panels dragged within a row are put in the JSON's order; a move between rows is left to a person."""
+    partner = {id(a): b for a, b in pairs}
+    moved = [b.title for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
+    if moved:
+        update.manual.append(f"panels moved to another row ({', '.join(moved)}): move them by hand")
+        return
+    changed_rows = {_row_of(old, p).title for p in removed} | {_row_of(new, p).title for p in added}
+    for row in old.rows:
+        paired = [p for p in row.panels if id(p) in partner]  # added and removed ones are placed elsewhere
+        order = sorted(paired, key=lambda p: _index(new, partner[id(p)]))
+        if [id(p) for p in order] == [id(p) for p in paired]:
+            continue
+        if row.title not in changed_rows and editor.reorder(row, order):
+            update.applied.append(f"row '{row.title}': panels put in the order of the JSON")
+        else:
+            update.manual.append(f"row '{row.title}': panels were reordered: reorder them by hand")
 
 
 def _index(d: Dashboard, panel: Panel) -> int:
@@ -126,7 +184,8 @@ def _panel_json(d: Dashboard, data: dict) -> dict[int, dict]:
 
 
 def _match(old: list[Panel], new: list[Panel]):
-    """(pairs by title, in order among equal titles; new panels; removed panels)."""
+    """(pairs, new panels, removed panels): paired by title (in order among equal titles), then a
+    panel renamed in place (same kind, at the place of an unpaired one) with the panel it was."""
     pool: dict[str, list[Panel]] = {}
     for p in old:
         pool.setdefault(p.title, []).append(p)
@@ -136,7 +195,14 @@ def _match(old: list[Panel], new: list[Panel]):
             pairs.append((pool[p.title].pop(0), p))
         else:
             added.append(p)
-    removed = [p for ps in pool.values() for p in ps]
+    removed = [p for p in old if any(p is q for ps in pool.values() for q in ps)]
+    for p in list(added):
+        i = next(i for i, q in enumerate(new) if q is p)
+        twin = next((q for q in removed if q.kind == p.kind and i < len(old) and old[i] is q), None)
+        if twin is not None:
+            pairs.append((twin, p))
+            added.remove(p)
+            removed.remove(twin)
     return pairs, added, removed
 
 
@@ -171,7 +237,7 @@ class _Editor:
         self.starts = [0]
         for line in self.data.split(b"\n"):
             self.starts.append(self.starts[-1] + len(line) + 1)
-        self.gen = _Gen(names)
+        self.gen = Writer(names)
         self.edits: list[tuple[int, int, str]] = []
         self.functions: list[str] = []
         self.taken = {n.name for n in ast.walk(self.tree) if isinstance(n, ast.FunctionDef)}
@@ -235,7 +301,7 @@ class _Editor:
             if name == "thresholds":
                 return gen.thresholds(value) if value else "()"
             if name == "unit":
-                return gen.name(value, kind=str) or _lit(value)
+                return gen.name(value, kind=str) or lit(value)
             if name in ("options", "passthrough"):
                 return gen.value(value, 2)
         if isinstance(obj, Dashboard):
@@ -244,7 +310,7 @@ class _Editor:
             if name == "links":
                 return gen.links(value) if value else "()"
             if name == "tags":
-                return gen.names.tags(value) or _lit(value)
+                return gen.names.tags(value) or lit(value)
             if name == "passthrough":
                 return gen.value(value, 1)
         return gen.value(value, 2)
@@ -253,6 +319,57 @@ class _Editor:
         start = self.offset(node.lineno, node.col_offset)
         end = self.offset(node.end_lineno, node.end_col_offset)
         self.edits.append((start, end, code))
+
+    def _rows_tuple(self, d: Dashboard) -> ast.Tuple | None:
+        call = self._call(d, "Dashboard")
+        if call is None:
+            return None
+        if len(call.args) >= 4 and isinstance(call.args[3], ast.Tuple):
+            return call.args[3]
+        kw = next((k for k in call.keywords if k.arg == "rows"), None)
+        return kw.value if kw is not None and isinstance(kw.value, ast.Tuple) else None
+
+    def _element(self, elements: ast.Tuple, obj, func: str) -> ast.Call | None:
+        return next((e for e in elements.elts if isinstance(e, ast.Call) and _name(e.func) == func
+                     and e.lineno == obj.src.line), None)
+
+    def _own_lines(self, node: ast.AST) -> tuple[int, int] | None:
+        """The byte range of the whole lines `node` fills alone (with its comma), or None."""
+        start = self.starts[node.lineno - 1]
+        end = self.starts[node.end_lineno] if node.end_lineno < len(self.starts) else len(self.data)
+        text = self.data[start:end].decode("utf-8").strip()
+        return (start, end) if text.rstrip(",") == ast.get_source_segment(self.source, node) else None
+
+    def remove_row(self, d: Dashboard, row: Row) -> bool:
+        elements = self._rows_tuple(d)
+        node = self._element(elements, row, "Row") if elements is not None else None
+        span = self._own_lines(node) if node is not None else None
+        if span is None:
+            return False
+        self.edits.append((span[0], span[1], ""))
+        return True
+
+    def add_row(self, d: Dashboard, after: Row | None, row: Row) -> list[str] | None:
+        """Insert `row` after the row `after` (first when None), its panels as new functions; their names."""
+        elements = self._rows_tuple(d)
+        if elements is None or not elements.elts:
+            return None
+        anchor = self._element(elements, after, "Row") if after is not None else elements.elts[0]
+        if anchor is None:
+            return None
+        indent = re.match(rb"[ \t]*", self.data[self.starts[anchor.lineno - 1]:]).group().decode()
+        names = [function_name(p.title, self.taken) for p in row.panels]
+        text = self.gen.row(row, [f"{n}()" for n in names], len(indent) // 4)
+        if after is None:
+            at = self.starts[anchor.lineno - 1]
+            self.edits.append((at, at, f"{indent}{text},\n"))
+        else:
+            end = self._own_lines(anchor)
+            if end is None:
+                return None
+            self.edits.append((end[1], end[1], f"{indent}{text},\n"))
+        self.functions.extend(self.gen.panel_function(n, p) for n, p in zip(names, row.panels))
+        return names
 
     def _row_tuple(self, row: Row) -> ast.Tuple | None:
         call = self._call(row, "Row")
@@ -269,14 +386,32 @@ class _Editor:
             return False
         for elt in elements.elts:
             if isinstance(elt, ast.Call) and self._builds(elt, panel):
-                line_start = self.starts[elt.lineno - 1]
-                line_end = self.starts[elt.end_lineno] if elt.end_lineno < len(self.starts) else len(self.data)
-                text = self.data[line_start:line_end].decode("utf-8").strip()
-                if text.rstrip(",") != ast.get_source_segment(self.source, elt):
+                span = self._own_lines(elt)
+                if span is None:
                     return False  # not one element on its own lines: leave it to a person
-                self.edits.append((line_start, line_end, ""))
+                self.edits.append((span[0], span[1], ""))
                 return True
         return False
+
+    def reorder(self, row: Row, order: list[Panel]) -> bool:
+        """Rewrite the row's panel tuple in `order`, when each element fills its own lines."""
+        elements = self._row_tuple(row)
+        if elements is None or len(elements.elts) != len(row.panels):
+            return False
+        spans = []
+        for panel in order:
+            elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
+            span = self._own_lines(elt) if elt is not None else None
+            if span is None:
+                return False
+            spans.append(span)
+        first = min(start for start, _ in spans)
+        last = max(end for _, end in spans)
+        if sum(end - start for start, end in spans) != last - first:
+            return False  # comments or blank lines between the elements: leave it to a person
+        text = b"".join(self.data[start:end] for start, end in spans).decode("utf-8")
+        self.edits.append((first, last, text))
+        return True
 
     def _builds(self, call: ast.Call, panel: Panel) -> bool:
         """Whether `call` (an element of a row) is the call of the function that builds `panel`."""
@@ -290,7 +425,7 @@ class _Editor:
         elements = self._row_tuple(row)
         if elements is None or not elements.elts:
             return None
-        name = _function_name(panel.title, self.taken)
+        name = function_name(panel.title, self.taken)
         last = elements.elts[-1]
         indent = re.match(rb"\s*", self.data[self.starts[last.lineno - 1]:]).group().decode()
         at = self.offset(last.end_lineno, last.end_col_offset)
@@ -312,22 +447,33 @@ class _Editor:
         return _ensure_imports(data.decode("utf-8"), self.gen)
 
 
-def _ensure_imports(text: str, gen: _Gen) -> str:
-    """Add the model names and `common` import the new code uses, where the module lacks them."""
+def _ensure_imports(text: str, gen: Writer) -> str:
+    """Add the model names, OMIT and the `common` import the new code uses, where the module lacks them."""
     tree = ast.parse(text)
-    wanted = set(gen.model_names) | ({"OMIT"} if gen.uses_omit else set())
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module == "compiler.model":
-            have = {a.name for a in node.names}
-            if wanted - have:
-                names = sorted(have | wanted, key=lambda n: (not n.isupper(), n))
-                lines = text.split("\n")
-                lines[node.lineno - 1:node.end_lineno] = [f"from compiler.model import {', '.join(names)}"]
-                text = "\n".join(lines)
-            break
-    if gen.uses_common and not re.search(r"^from (\.|dashboards) import common as c$", text, re.M):
-        text = re.sub(r"^(from compiler\.model import .*)$", r"\1\n\nfrom . import common as c", text, count=1, flags=re.M)
-    return text
+    lines = text.split("\n")
+    model = next((n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "compiler.model"), None)
+    have = {a.asname or a.name for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    existing = {a.name for a in model.names} if model else set()
+    if (model is not None and set(gen.model_names) <= existing and (not gen.uses_omit or "OMIT" in have)
+            and (not gen.uses_common or "c" in have)):
+        return text
+    block = []
+    names = sorted(({a.name for a in model.names} if model else set()) | set(gen.model_names),
+                   key=lambda n: (not n.isupper(), n))
+    if names:
+        line = f"from compiler.model import {', '.join(names)}"
+        block.append(line if len(line) <= 110 else
+                     "from compiler.model import (\n" + "".join(f"    {n},\n" for n in names) + ")")
+    if gen.uses_omit and "OMIT" not in have:
+        block.append("from compiler.passthrough import OMIT")
+    if gen.uses_common and "c" not in have:
+        block.append("\nfrom . import common as c")
+    if model is not None:
+        lines[model.lineno - 1:model.end_lineno] = block
+    else:  # after the last import at the top
+        last = max((n.end_lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
+        lines[last:last] = block
+    return "\n".join(lines)
 
 
 def _name(func: ast.AST) -> str | None:
@@ -336,9 +482,3 @@ def _name(func: ast.AST) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
-
-
-def _lit(value) -> str:
-    from .codegen import lit
-
-    return lit(value)

@@ -13,6 +13,7 @@ alerts/routing). A rule's SCOPE is one of them or a tuple of them.
 """
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator, Mapping
@@ -31,7 +32,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-SCOPES = ("project", "ruleset", "group", "rule", "alert", "record", "query", "dashboard", "panel", "slo")
+SCOPES = ("project", "ruleset", "group", "rule", "alert", "record", "query", "dashboard", "panel", "slo", "metric")
 IGNORE_RULE = "lint/ignore"  # problems with suppressions themselves
 SYNTAX = "promql/syntax"  # the one rule that sees queries that do not parse
 
@@ -133,38 +134,50 @@ def _check(project, subjects: Iterable[Subject], rules, ctx: Context | None,
             by_scope.setdefault(scope, []).append(rule)
     findings: list[Finding] = []
     seen: dict[int, Suppression] = {}
-    query_rules = by_scope.get("query", ())
-    known: dict[tuple, list] = {}  # Query.key -> [(rule, results)]
+    known: dict[tuple, list] | None = {} if memo else None  # Query.key -> [(rule, results)]
     for subject in subjects:
-        ignore = subject.ignore
-        for sup in ignore.values():
+        for sup in subject.ignore.values():
             seen[id(sup)] = sup
         if subject.scope == "query":
-            query = subject.obj
-            per_rule = known.get(query.key) if memo else None
-            if per_rule is None:
-                # A query that does not parse gets promql/syntax only.
-                per_rule = [(rule, _results(rule, query, ctx)) for rule in query_rules
-                            if query.ast is not None or rule.ID == SYNTAX]
-                if memo and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
-                    known[query.key] = per_rule  # (a result with its own location stays unshared)
-            query.drop_tree()  # parents come first: nothing after a query reads its tree
-            analysis.clear()  # caches keyed by its nodes would keep the tree alive (issue 20: memory)
+            per_rule = _query_results(subject.obj, by_scope.get("query", ()), ctx, known)
         else:
             per_rule = [(rule, _results(rule, subject.obj, ctx)) for rule in by_scope.get(subject.scope, ())]
-        for rule, results in per_rule:
-            sup = ignore.get(rule.ID)
-            for result in results:
-                if sup is not None:
-                    sup.used = True
-                    continue
-                # A rule yields a message, or (message, severity[, location]).
-                if isinstance(result, tuple):
-                    message, severity, location = (*result, subject.location)[:3]
-                else:
-                    message, severity, location = result, rule.SEVERITY, subject.location
-                findings.append(Finding(location, rule.ID, severity, message))
+        findings += _findings(subject, per_rule)
     return findings, seen
+
+
+def _query_results(query, query_rules, ctx, known: dict | None) -> list:
+    """[(rule, results)] for a query, reused from `known` for an equal Query.key (None: no reuse)."""
+    per_rule = known.get(query.key) if known is not None else None
+    if per_rule is None:
+        # A query that does not parse gets promql/syntax only.
+        per_rule = [(rule, _results(rule, query, ctx)) for rule in query_rules
+                    if query.ast is not None or rule.ID == SYNTAX]
+        if known is not None and not any(isinstance(r, tuple) and len(r) > 2 for _, found in per_rule for r in found):
+            known[query.key] = per_rule  # (a result with its own location stays unshared)
+    query.drop_tree()  # parents come first: nothing after a query reads its tree
+    from . import analysis
+
+    analysis.clear()  # caches keyed by its nodes would keep the tree alive (issue 20: memory)
+    return per_rule
+
+
+def _findings(subject: Subject, per_rule) -> list[Finding]:
+    """The subject's findings from its rules' results, minus what it suppresses (marking those used)."""
+    found = []
+    for rule, results in per_rule:
+        sup = subject.ignore.get(rule.ID)
+        if sup is not None:
+            sup.used = sup.used or bool(results)
+            continue
+        for result in results:
+            # A rule yields a message, or (message, severity[, location]).
+            if isinstance(result, tuple):
+                message, severity, location = (*result, subject.location)[:3]
+            else:
+                message, severity, location = result, rule.SEVERITY, subject.location
+            found.append(Finding(location, rule.ID, severity, message))
+    return found
 
 
 def _results(rule, obj, ctx) -> list:
@@ -173,6 +186,25 @@ def _results(rule, obj, ctx) -> list:
     except RecursionError:  # the rules recurse over expressions, some of them over sub-chains
         return [(f"nests too deeply to check (more than Python's {sys.getrecursionlimit()} frames): "
                  "split the expression, e.g. into recording rules", "error")]
+    except Exception as exc:  # a bug in the rule: the finding names the rule and the object, not a traceback
+        return [(f"the rule crashed on this object ({_where(exc)}{type(exc).__name__}: {exc}): "
+                 "a bug in the lint rule, not in the definition", "error")]
+
+
+def _where(exc: BaseException) -> str:
+    """`compiler/lint/rules/x.py:12: `: where the exception was raised, for the rule's author."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    path = frames[-1].filename
+    if path.startswith(_REPO):
+        path = os.path.relpath(path, _REPO).replace(os.sep, "/")
+    return f"{path}:{frames[-1].lineno}: "
+
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
 def run_split(project, subjects: list[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:
@@ -219,13 +251,17 @@ def run_split(project, subjects: list[Subject], rules=None, ctx: Context | None 
 SPLIT_FROM = 2000  # subjects; below this a fork costs more than it saves
 
 
-def _suppression_findings(sups: Iterable[Suppression], ids: set[str]) -> Iterator[Finding]:
+def _suppression_findings(sups: Iterable[Suppression], ran: set[str]) -> Iterator[Finding]:
+    """Ignores of no rule, without a reason, or (for the rules that ran) matching nothing."""
+    from .registry import RULES  # a subset run (one rule's tests) still knows every rule's id
+
+    known = ran | {r.ID for r in RULES}
     for sup in sups:
-        if sup.rule not in ids:
+        if sup.rule not in known:
             yield Finding(sup.location, IGNORE_RULE, WARNING, f"ignores `{sup.rule}`, which is not a lint rule")
         elif not isinstance(sup.reason, str) or not sup.reason.strip():
             yield Finding(sup.location, IGNORE_RULE, WARNING, f"the ignore of `{sup.rule}` gives no reason")
-        elif not sup.used:
+        elif sup.rule in ran and not sup.used:
             yield Finding(sup.location, IGNORE_RULE, WARNING,
                           f"the ignore of `{sup.rule}` matches nothing: remove it")
 
@@ -256,7 +292,7 @@ def subjects(project) -> Iterator[Subject]:
             loc = project.locate(rule, f"group '{group.name}'", f"{kind} '{name}'")
             ignore = suppressions(rule.lint_ignore, loc)
             view = views.RuleView(kind, name, _rule_data(rule, kind, project.config), None, model=rule)
-            view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
+            view.query = Query(loc, rule.expr, ALERT if kind == views.ALERT else RECORD, ignore)
             gview.rules.append(view)
             ruleset.append((view, loc))
             rule_subjects.append(Subject("rule", view, loc, ignore))
@@ -265,6 +301,9 @@ def subjects(project) -> Iterator[Subject]:
         yield Subject("group", gview, gloc)
         yield from rule_subjects
     yield Subject("ruleset", views.RuleSet(ruleset), Location("alerts"))
+    for metric in project.catalog.metrics.values():  # last: a rule may weigh everything above
+        mloc = project.locate(metric, f"metric '{metric.name}'")
+        yield Subject("metric", metric, mloc, suppressions(getattr(metric, "lint_ignore", None), mloc))
 
 
 def _rule_data(rule, kind: str, config) -> dict:
@@ -313,7 +352,7 @@ def _dashboard_subjects(project, dash) -> Iterator[Subject]:
             if target.datasource != "prometheus":
                 continue
             tloc = ploc.child(f"target {ref_id}", getattr(target.src, "line", None))
-            tview.query = Query(tloc, target.expr, PANEL, pignore, tview, legend=tview.legend)
+            tview.query = Query(tloc, target.expr, PANEL, pignore, legend=tview.legend)
             children.append(Subject("query", tview.query, tloc, pignore))
         dview.panels.append(pview)
     yield Subject("dashboard", dview, dloc, dignore)

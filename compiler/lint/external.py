@@ -39,6 +39,9 @@ NOTHING_TO_LINT = frozenset({
     "Secret", "Namespace", "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
     "Ingress", "NetworkPolicy", "PersistentVolumeClaim",
 })
+# Top-level keys of kube-prometheus-stack Helm values (out/helm/): datasource settings, no PromQL.
+HELM_VALUES = frozenset({"grafana", "prometheus", "alertmanager", "prometheusOperator", "kubeStateMetrics",
+                         "nodeExporter", "defaultRules", "global"})
 _IGNORE = re.compile(r"#\s*lint:\s*ignore\s+(\S+)[ \t]*([^\n]*)")
 _NO_UNIT_KINDS = ("logs", "text", "news", "dashlist", "alertlist", "row", "nodeGraph", "traces",
                   "annolist", "welcome", "gettingstarted")
@@ -217,31 +220,48 @@ class _File:
             self.finding(SHAPE, "not a rule file, PrometheusRule, dashboard or ConfigMap: skipped",
                          getattr(doc, "line", None) if lines else None, prefix, WARNING)
             return
+        if self._object(doc, prefix, lines) or self._plain(doc, prefix, lines):
+            return
         kind = doc.get("kind")
+        shape = "not a rule file, PrometheusRule, dashboard or ConfigMap: skipped"
+        message = f"kind `{kind}` is {shape}" if isinstance(kind, str) else shape
+        self.finding(SHAPE, message, getattr(doc, "line", None) if lines else None, prefix, WARNING)
+
+    def _object(self, doc: dict, prefix: tuple, lines: bool) -> bool:
+        """A Kubernetes object holding rules or dashboards, linted; False when it is none of them."""
+        kind, spec, data = doc.get("kind"), doc.get("spec"), doc.get("data")
         meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         name = meta.get("name", "")
-        if "groups" in doc and kind is None:
-            self.rule_file(doc, prefix, lines)
-        elif kind == "PrometheusRule" and isinstance(doc.get("spec"), dict):
-            self.rule_file(doc["spec"], prefix + (f"prometheusrule '{name}'",), lines)
-        elif kind == "ConfigMap" and isinstance(doc.get("data"), dict):
-            self.configmap(doc["data"], prefix + (f"configmap '{name}'",))
-        elif kind == "GrafanaDashboard" and isinstance(doc.get("spec"), dict) and isinstance(doc["spec"].get("json"), str):
-            self.embedded(doc["spec"]["json"], ".json", prefix + (f"grafanadashboard '{name}'",))
+        if kind == "PrometheusRule" and isinstance(spec, dict):
+            self.rule_file(spec, prefix + (f"prometheusrule '{name}'",), lines)
+        elif kind == "ConfigMap" and isinstance(data, dict):
+            self.configmap(data, prefix + (f"configmap '{name}'",))
+        elif kind == "GrafanaDashboard" and isinstance(spec, dict) and isinstance(spec.get("json"), str):
+            self.embedded(spec["json"], ".json", prefix + (f"grafanadashboard '{name}'",))
         elif kind == "List" and isinstance(doc.get("items"), list):
             for item in doc["items"]:
                 self.document(item, prefix, lines)
+        else:
+            return False
+        return True
+
+    def _plain(self, doc: dict, prefix: tuple, lines: bool) -> bool:
+        """A rule file or a dashboard (bare, or wrapped as the HTTP API returns it), linted, or a
+        known file without PromQL or panels; False when it is none of them."""
+        kind = doc.get("kind")
+        if "groups" in doc and kind is None:
+            self.rule_file(doc, prefix, lines)
         elif isinstance(doc.get("dashboard"), dict) and _is_dashboard(doc["dashboard"]):
             self.dashboard(doc["dashboard"], prefix, lines)
         elif _is_dashboard(doc):
             self.dashboard(doc, prefix, lines)
         elif (isinstance(kind, str) and kind in NOTHING_TO_LINT and "apiVersion" in doc) or (
-                kind is None and {"route", "receivers"} <= set(doc)):
+                kind is None and {"route", "receivers"} <= set(doc)) or (
+                kind is None and set(doc) <= HELM_VALUES and {"grafana", "prometheus"} & set(doc)):
             pass  # known, and without PromQL or panels (what `lint out/` meets besides rules and dashboards)
         else:
-            shape = "not a rule file, PrometheusRule, dashboard or ConfigMap: skipped"
-            message = f"kind `{kind}` is {shape}" if isinstance(kind, str) else shape
-            self.finding(SHAPE, message, getattr(doc, "line", None) if lines else None, prefix, WARNING)
+            return False
+        return True
 
     def configmap(self, data: dict, prefix: tuple) -> None:
         for key in sorted(data, key=str):
@@ -280,35 +300,40 @@ class _File:
             self.subjects.append(Subject("group", gview, gloc))
             rules = group.get("rules")
             for rule in rules if isinstance(rules, list) else ():
-                if not isinstance(rule, dict):
-                    self.finding("rule/schema", "a rule must be a map", line(group), gloc.path)
-                    continue
-                kind = views.ALERT if "alert" in rule else views.RECORD if "record" in rule else None
-                if kind is None:
-                    self.finding("rule/schema", "a rule needs `alert` or `record`", line(rule), gloc.path)
-                    continue
-                name = rule.get(kind)
-                loc = Location(self.name, line(rule), gloc.path + (f"{kind} '{name}'",))
-                ignore: dict = {}
-                view = views.RuleView(kind, name if isinstance(name, str) else str(name), rule, None)
-                expr = rule.get("expr")
-                if isinstance(expr, (int, float)) and not isinstance(expr, bool):
-                    expr = str(expr)
-                if isinstance(expr, str) and expr.strip():
-                    view.query = Query(loc, expr, ALERT if kind == views.ALERT else RECORD, ignore, view)
-                if kind == views.RECORD and isinstance(name, str):
-                    labels = rule.get("labels")
-                    self.recorded.append((name, expr if isinstance(expr, str) else "",
-                                          labels if isinstance(labels, dict) else {}))
-                gview.rules.append(view)
-                ruleset.append((view, loc))
-                subjects = [Subject("rule", view, loc, ignore)]
-                if view.query is not None:
-                    subjects.append(Subject("query", view.query, loc, ignore))
-                self.subjects.extend(subjects)
-                if lines:
-                    self.rule_ignores.append((loc.line, ignore, loc))
+                found = self.rule(rule, gloc, line(group), line, lines)
+                if found is not None:
+                    gview.rules.append(found[0])
+                    ruleset.append(found)
         self.subjects.append(Subject("ruleset", views.RuleSet(ruleset), Location(self.name, None, prefix)))
+
+    def rule(self, rule, gloc: Location, group_line, line, lines: bool):
+        """One rule of a group as its subjects; (view, location), or None for a malformed rule."""
+        if not isinstance(rule, dict):
+            self.finding("rule/schema", "a rule must be a map", group_line, gloc.path)
+            return None
+        kind = views.ALERT if "alert" in rule else views.RECORD if "record" in rule else None
+        if kind is None:
+            self.finding("rule/schema", "a rule needs `alert` or `record`", line(rule), gloc.path)
+            return None
+        name = rule.get(kind)
+        loc = Location(self.name, line(rule), gloc.path + (f"{kind} '{name}'",))
+        ignore: dict = {}
+        view = views.RuleView(kind, name if isinstance(name, str) else str(name), rule, None)
+        expr = rule.get("expr")
+        if isinstance(expr, (int, float)) and not isinstance(expr, bool):
+            expr = str(expr)
+        if isinstance(expr, str) and expr.strip():
+            view.query = Query(loc, expr, ALERT if kind == views.ALERT else RECORD, ignore)
+        if kind == views.RECORD and isinstance(name, str):
+            labels = rule.get("labels")
+            self.recorded.append((name, expr if isinstance(expr, str) else "",
+                                  labels if isinstance(labels, dict) else {}))
+        self.subjects.append(Subject("rule", view, loc, ignore))
+        if view.query is not None:
+            self.subjects.append(Subject("query", view.query, loc, ignore))
+        if lines:
+            self.rule_ignores.append((loc.line, ignore, loc))
+        return view, loc
 
     def apply_comments(self, text: str, file_ignores: dict) -> None:
         """Attach `# lint: ignore` comments to the rule they stand in or above."""
@@ -342,40 +367,24 @@ class _File:
         line = (lambda obj: getattr(obj, "line", None)) if lines else (lambda obj: None)
         uid = d.get("uid") or d.get("title") or os.path.basename(self.path)
         dloc = Location(self.name, line(d), prefix + (f"dashboard '{uid}'",))
-        templating = d.get("templating") if isinstance(d.get("templating"), dict) else {}
-        variables = []
-        for v in templating.get("list") or ():
-            if isinstance(v, dict) and isinstance(v.get("name"), str):
-                query = v.get("query")
-                if isinstance(query, dict):
-                    query = query.get("query", "")
-                variables.append(views.VariableView(v["name"], str(v.get("type", "")),
-                                                    query if isinstance(query, str) else "", v.get("datasource")))
+        variables = _variables(d)
         plugin_of = {v.name: v.query for v in variables if v.kind == "datasource"}
         dview = views.DashboardView(str(uid), str(d.get("title", "")), variables)
         children: list[Subject] = []
         for panel, parent, grid in _panels(d):
             title = panel.get("title") or f"#{panel.get('id', '?')}"
-            kind = str(panel.get("type", ""))
             ploc = Location(self.name, line(panel), dloc.path + (f"panel '{title}'",))
+            kind = str(panel.get("type", ""))
             pview = views.PanelView(str(title), kind, _unit(panel, kind), id=panel.get("id"), grid=grid,
                                     width=grid[2] if grid else None, datasource=panel.get("datasource"),
                                     parent=parent)
-            pignore: dict = {}
+            pignore: dict = {}  # filled from the .lint sidecar; the panel's queries share it
             children.append(Subject("panel", pview, ploc, pignore))
-            targets = panel.get("targets")
-            targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
-            refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
-            for ref, t in zip(refs, targets):
-                expr = t.get("expr")
+            for t, tview in _target_views(panel, pview):
                 ds = t.get("datasource") or panel.get("datasource")
-                legend = t.get("legendFormat")
-                tview = views.TargetView(ref, expr if isinstance(expr, str) else "",
-                                         legend if isinstance(legend, str) else "", t.get("datasource"))
-                pview.targets.append(tview)
-                if isinstance(expr, str) and expr.strip() and _is_prometheus(ds, plugin_of):
-                    tloc = ploc.child(f"target {ref}", line(t))
-                    tview.query = Query(tloc, expr, PANEL, pignore, tview, legend=tview.legend)
+                if tview.expr.strip() and _is_prometheus(ds, plugin_of):
+                    tloc = ploc.child(f"target {tview.ref_id}", line(t))
+                    tview.query = Query(tloc, tview.expr, PANEL, pignore, legend=tview.legend)
                     children.append(Subject("query", tview.query, tloc, pignore))
             dview.panels.append(pview)
         dsubject = Subject("dashboard", dview, dloc, {})
@@ -407,6 +416,32 @@ class _File:
 
 def _is_dashboard(d: dict) -> bool:
     return isinstance(d.get("panels"), list) or isinstance(d.get("rows"), list)
+
+
+def _variables(d: dict) -> list:
+    templating = d.get("templating") if isinstance(d.get("templating"), dict) else {}
+    variables = []
+    for v in templating.get("list") or ():
+        if isinstance(v, dict) and isinstance(v.get("name"), str):
+            query = v.get("query")
+            if isinstance(query, dict):
+                query = query.get("query", "")
+            variables.append(views.VariableView(v["name"], str(v.get("type", "")),
+                                                query if isinstance(query, str) else "", v.get("datasource")))
+    return variables
+
+
+def _target_views(panel: dict, pview) -> Iterator[tuple[dict, views.TargetView]]:
+    """Each target of the panel, with its view (added to the panel's), refIds filled in as Grafana does."""
+    targets = panel.get("targets")
+    targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+    refs = fill_ref_ids([str(t.get("refId") or "") for t in targets])
+    for ref, t in zip(refs, targets):
+        expr, legend = t.get("expr"), t.get("legendFormat")
+        tview = views.TargetView(ref, expr if isinstance(expr, str) else "",
+                                 legend if isinstance(legend, str) else "", t.get("datasource"))
+        pview.targets.append(tview)
+        yield t, tview
 
 
 def _panels(d: dict) -> Iterator[tuple[dict, object, tuple | None]]:

@@ -92,26 +92,37 @@ def _action(tokens, stack: list[str], defined: set, out: list[str], functions: f
     if not tokens:
         out.append("missing value for command: empty action `{{ }}`")
         return
-    kind, text, name = tokens[0]
-    if kind == "ident" and name in ("end",):
+    tokens = _control(tokens, stack, out)
+    if tokens is not None:
+        _pipeline(tokens, defined, out, functions)
+
+
+def _control(tokens, stack: list[str], out: list[str]):
+    """Track `if/range/with/define/block ... else ... end` on `stack`; the tokens left to check, or None."""
+    kind, _text, name = tokens[0]
+    if kind != "ident":
+        return tokens
+    if name == "end":
         if not stack:
             out.append("unexpected `{{ end }}`: nothing to end")
         else:
             stack.pop()
-        return
-    if kind == "ident" and name == "else":
+        return None
+    if name == "else":
         if not stack or stack[-1] not in ("if", "range", "with"):
             out.append("unexpected `{{ else }}`")
-        tokens = tokens[1:]
-        if tokens and tokens[0][0] == "ident" and tokens[0][2] in ("if", "with"):
-            tokens = tokens[1:]  # `else if`: the if shares the outer end
-        else:
-            return
-    elif kind == "ident" and name in _OPEN:
+        rest = tokens[1:]
+        if rest and rest[0][0] == "ident" and rest[0][2] in ("if", "with"):
+            return rest[1:]  # `else if`: the if shares the outer end
+        return None
+    if name in _OPEN:
         stack.append(name)
-        tokens = tokens[1:]
-        if name in ("define", "block"):
-            return
+        return None if name in ("define", "block") else tokens[1:]
+    return tokens
+
+
+def _pipeline(tokens, defined: set, out: list[str], functions: frozenset) -> None:
+    """Variables defined before use, functions that exist, parentheses that close."""
     depth = 0
     for i, (kind, text, name) in enumerate(tokens):
         if kind == "var":
@@ -122,10 +133,8 @@ def _action(tokens, stack: list[str], defined: set, out: list[str], functions: f
                 out.append(f"undefined variable `{name}`")
         elif kind == "ident" and name not in _KEYWORDS and name not in functions:
             out.append(f"function `{name}` not defined")
-        elif text == "(":
-            depth += 1
-        elif text == ")":
-            depth -= 1
+        elif text in ("(", ")"):
+            depth += 1 if text == "(" else -1
             if depth < 0:
                 out.append("unexpected `)` in action")
                 return

@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from .. import conventions, promql
+from .. import conventions, promql, selection
 from ..model import AlertRule, RecordingRule, ref_ids
 from .verify import Check, QueryError, _table, grafana_values, signals
 
 DEFAULT_QUERY_TIMEOUT = 30.0
 # Grafana asks for about a point per pixel; 240 points over the window keeps each query cheap.
 POINTS = 240
+# A variable's "All" choice, as Grafana saves it.
+ALL = "$__all"
 # Label values listed when a matcher matches nothing, so that the message shows what does appear.
 SHOWN_VALUES = 8
 
@@ -101,28 +104,44 @@ class LiveReport:
     def failures(self) -> list[Check]:
         return [c for c in self.all() if not c.ok]
 
+    def as_dict(self) -> dict:
+        def rows(checks: list[Check]) -> list[dict]:
+            return [{"group": c.group, "item": c.item, "what": c.what, "ok": c.ok, "series": c.series,
+                     "error": c.error, "skipped": c.skipped} for c in checks]
+
+        return {"url": self.url, "since": self.since, "ok": self.ok, "targets": rows(self.targets),
+                "rules_loaded": rows(self.groups), "dashboard_targets": rows(self.panels),
+                "rule_queries": rows(self.rules)}
+
     def lines(self) -> list[str]:
         out = [f"scrape targets ({self.url}/api/v1/targets)"]
         out += _states(self.targets, "up")
-        out += ["", "rules loaded (/api/v1/rules)"]
+        out += ["", "rules loaded (/api/v1/rules)"] + self._group_lines()
+        for uid in dict.fromkeys(c.group for c in self.panels):
+            out += ["", f"dashboard {uid} (series over the last {self.since})"]
+            out += _table([c for c in self.panels if c.group == uid], ("panel", "target", "series"))
+        out += ["", f"rules (series over the last {self.since})"]
+        out += _table(self.rules, ("rule", "query", "series"), group_col=True)
+        return out + ["", self._summary()]
+
+    def _group_lines(self) -> list[str]:
+        """A group whose rules all loaded healthy is one line; otherwise one line per rule that is not."""
+        out = []
         for group in dict.fromkeys(c.group for c in self.groups):
             checks = [c for c in self.groups if c.group == group]
             if all(c.ok and not c.skipped for c in checks):
                 out.append(f"  {group}: {len(checks)} rule{'s' * (len(checks) != 1)} ok")
             else:
                 out += _states([c for c in checks if not c.ok or c.skipped], "ok")
-        for uid in dict.fromkeys(c.group for c in self.panels):
-            out += ["", f"dashboard {uid} (series over the last {self.since})"]
-            out += _table([c for c in self.panels if c.group == uid], ("panel", "target", "series"))
-        out += ["", f"rules (series over the last {self.since})"]
-        out += _table(self.rules, ("rule", "query", "series"), group_col=True)
-        failed = len(self.failures())
-        out += ["", f"{'FAILED' if failed else 'OK'}: {sum(c.ok for c in self.targets)}/{len(self.targets)} targets up, "
-                    f"{sum(c.ok for c in self.groups)}/{len(self.groups)} rules loaded and healthy, "
-                    f"{sum(c.ok for c in self.panels if not c.skipped)} dashboard targets and "
-                    f"{sum(c.ok for c in self.rules)} rule queries with series"
-                    + (f", {failed} failed" if failed else "")]
         return out
+
+    def _summary(self) -> str:
+        failed = len(self.failures())
+        return (f"{'FAILED' if failed else 'OK'}: {sum(c.ok for c in self.targets)}/{len(self.targets)} targets up, "
+                f"{sum(c.ok for c in self.groups)}/{len(self.groups)} rules loaded and healthy, "
+                f"{sum(c.ok for c in self.panels if not c.skipped)} dashboard targets and "
+                f"{sum(c.ok for c in self.rules)} rule queries with series"
+                + (f", {failed} failed" if failed else ""))
 
 
 def _states(checks: list[Check], good: str) -> list[str]:
@@ -216,6 +235,7 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
 
     panels = []
     for dash in project.dashboards:
+        chosen = {**variable_values(client, dash, now - since_s, now), **values}
         for panel in dash.panels:
             for ref, target in zip(ref_ids(panel.targets), panel.targets):
                 check = Check(dash.uid, panel.title, ref)
@@ -223,7 +243,7 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
                     check.skipped = f"{target.datasource} target: no Prometheus data"
                     panels.append(check)
                 else:
-                    panels.append(run(check, promql.expand(target.expr, values)))
+                    panels.append(run(check, promql.expand(target.expr, chosen)))
     rules = []
     for group in project.all_groups():
         for rule in group.rules:
@@ -240,6 +260,74 @@ def check_queries(project, client: Client, since: str, now: float) -> tuple[list
             if not queries:  # absent(), a bare selector: each selector must have series over the window
                 rules.append(_selectors_check(client, Check(group.name, rule.name, "selectors"), rule.expr, window, now))
     return panels, rules
+
+
+_LABEL_VALUES = re.compile(r"\s*label_values\(\s*(?:(?P<match>.+?)\s*,\s*)?(?P<label>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*")
+
+
+def variable_values(client: Client, dash, start: float, end: float) -> dict[str, str]:
+    """Each filter variable's value as Grafana sets it when the dashboard opens, against the live server.
+
+    Its `default` when it has one ("All": its `all_value`, else every value the server
+    lists); without one, Grafana's first option: the first value of `custom`, or of
+    `label_values(...)` over the window (chained variables see the earlier ones'
+    values). Several values go into the query as Grafana writes them: `(a|b)`,
+    regex-escaped. A variable with no value is left to promql.expand's placeholder,
+    and the query's diagnosis then names the matcher that selects nothing.
+    """
+    chosen: dict[str, str] = {}
+    for var in dash.variables:
+        if var.kind not in ("query", "custom"):
+            continue
+        default = tuple(getattr(var, "default", ()))
+        all_value = getattr(var, "all_value", "")
+        if default and ALL not in default:
+            chosen[var.name] = _alternation(var, default)
+            continue
+        if ALL in default and all_value:
+            chosen[var.name] = all_value
+            continue
+        options = _options(client, var, chosen, start, end)
+        if options:
+            chosen[var.name] = _alternation(var, options if ALL in default else options[:1])
+    return chosen
+
+
+def _options(client: Client, var, chosen: dict[str, str], start: float, end: float) -> list[str]:
+    """What a variable's dropdown lists: a custom variable's values, or a label_values() query's on the server."""
+    if var.kind == "custom":
+        return [v.strip() for v in var.query.split(",") if v.strip()]
+    m = _LABEL_VALUES.fullmatch(promql.expand(var.query, chosen))
+    if not m:
+        return []
+    params = {"start": start, "end": end}
+    if m.group("match"):
+        params["match[]"] = m.group("match")
+    try:
+        options = sorted(client.get(f"/api/v1/label/{m.group('label')}/values", **params))
+    except QueryError:
+        return []
+    if var.regex:
+        try:
+            options = [o for o in options if re.search(var.regex.strip("/"), o)]
+        except re.error:
+            pass
+    return options
+
+
+def _alternation(var, values) -> str:
+    """Values as Grafana writes them into a query: a single-value variable's as it is (for `=` matchers),
+    a multi-value or All variable's regex-escaped, several as `(a|b)`."""
+    if not var.multi and not var.include_all:
+        return values[0].replace("\\", "\\\\")
+    escaped = [_regex_literal(v) for v in values]
+    return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+
+def _regex_literal(value: str) -> str:
+    """`value` matched literally by an RE2 regex inside a PromQL string, escaped as Grafana's Prometheus
+    data source does (prometheusSpecialRegexEscape): a doubled backslash, since the string unescapes once."""
+    return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\\\1", value)
 
 
 def _escape(value: str) -> str:

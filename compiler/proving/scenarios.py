@@ -36,10 +36,6 @@ class TemplateError(ValueError):
     pass
 
 
-def uses_value(template: str) -> bool:
-    return any(re.search(_VALUE, m.group(1)) for m in _ACTION.finditer(template))
-
-
 def render(template: str, labels: dict[str, str], value: float | None) -> str:
     """Render `template` as Prometheus renders an alert annotation.
 
@@ -274,15 +270,20 @@ def _merge(known: dict, case: dict) -> bool:
 
 
 def check(project) -> list[Finding]:
-    """Scenarios whose series the scrape could not produce, or whose annotations cannot be rendered."""
+    """Scenarios whose series the scrape could not produce, that expect labels the alert
+    cannot carry, or whose annotations cannot be rendered."""
     findings = []
+    known = _known(project)
     for group, rule in alerts_with_scenarios(project):
+        result = _result_labels(rule, known)
         for scenario in rule.scenarios:
             where = project.locate(scenario, f"alert '{rule.name}'", f"scenario '{scenario.name}'")
             for selector in scenario.series:
                 problem = series_problem(selector, project.catalog)
                 if problem:
                     findings.append(Finding(where, "scenario/series", ERROR, problem))
+            for problem in labels_problems(scenario, result):
+                findings.append(Finding(where, "scenario/labels", ERROR, problem))
             if not scenario.check_annotations:
                 continue
             try:
@@ -290,6 +291,39 @@ def check(project) -> list[Finding]:
             except TemplateError as exc:
                 findings.append(Finding(where, "scenario/annotations", ERROR, str(exc)))
     return findings
+
+
+def _known(project):
+    from ..lint import known
+
+    return known(project, project.catalog, project.config, strict=True)
+
+
+def _result_labels(rule: AlertRule, known):
+    """The labels the alert's expression can return (labels.LabelSet), or None when it does not parse."""
+    from .. import labels
+
+    try:
+        return labels.labels(promql.parse(rule.expr), known)
+    except promql.ParseError:
+        return None  # promql/syntax reports it
+
+
+def labels_problems(scenario: Scenario, result) -> list[str]:
+    """An expected alert with a label the expression's result never carries can never be met.
+
+    Only what is certain: a label outside every result series' possible labels. (The
+    alert's own `labels` and `severity` are added by the rule, not expected here.)
+    """
+    if result is None:
+        return []
+    expected = sorted({name for fired in scenario.fires for name in fired})
+    never = [name for name in expected if result.lacks(name)]
+    if not never:
+        return []
+    can = _names(sorted(result.may)) if result.may else "none"
+    return [f"expects label {_names(never)} on the alert, which its expression's result never carries "
+            f"(its labels: {can}): the expectation can never be met"]
 
 
 def series_problem(selector: str, catalog) -> str | None:

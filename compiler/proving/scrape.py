@@ -93,8 +93,12 @@ def kube_state_metrics(namespace: str, pod: str, container: str) -> dict[str, st
 
 
 def exporter(config, name: str, port: int) -> dict[str, str]:
-    """A Bitnami chart's metrics sidecar (`postgresql`, `redis`) next to CodeVerify."""
-    service = f"codeverify-{name}-metrics"
+    """A Bitnami chart's metrics sidecar (`postgresql`, `redis`) next to CodeVerify.
+
+    The job (the metrics Service's name) is config.py's `POSTGRES_EXPORTER_JOB` / `REDIS_EXPORTER_JOB`.
+    """
+    setting = {"postgresql": "POSTGRES_EXPORTER_JOB", "redis": "REDIS_EXPORTER_JOB"}.get(name, "")
+    service = getattr(config, setting, None) or f"codeverify-{name}-metrics"
     return {
         "container": "metrics",
         "endpoint": "http-metrics",
@@ -104,6 +108,22 @@ def exporter(config, name: str, port: int) -> dict[str, str]:
         "pod": f"codeverify-{name}-0",
         "service": service,
     }
+
+
+def probe(config, service: str, health: str) -> dict[str, str]:
+    """Labels of the series of the Probe of `service`'s health endpoint `health` (config.HEALTH_ENDPOINTS)."""
+    return {
+        "health": health,
+        "instance": probe_url(config, service, health),
+        "job": config.PROBE_JOB,
+        "namespace": config.APP_NAMESPACE,
+        "service": service,
+    }
+
+
+def probe_url(config, service: str, health: str) -> str:
+    """The URL the blackbox exporter asks: the Service's DNS name, the app port, the endpoint."""
+    return f"http://{service}.{config.APP_NAMESPACE}.svc:{config.APP_PORT}{config.HEALTH_ENDPOINTS[health]}"
 
 
 def selector(name: str, labels: dict[str, str], sep: str = ", ") -> str:

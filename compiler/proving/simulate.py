@@ -16,6 +16,7 @@ is deterministic: same arguments, same text.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -96,7 +97,16 @@ class _World:
         out.append(({**scrape.kube_state_metrics(self.config.NAMESPACE, "prometheus-kube-state-metrics-0",
                                                   "kube-state-metrics")}, 1.0))
         out += [(self.postgres, 1.0), (self.redis, 1.0)]
+        out += [(labels, 1.0) for labels in self.probes()]
         return out
+
+    def probes(self) -> list[dict[str, str]]:
+        """Labels of each health-endpoint probe (config.PROBED_SERVICES x HEALTH_ENDPOINTS), if the project probes."""
+        config = self.config
+        if not hasattr(config, "PROBE_JOB"):
+            return []
+        return [scrape.probe(config, service, health)
+                for service in config.PROBED_SERVICES for health in config.HEALTH_ENDPOINTS]
 
 
 # --- profiles: what a healthy CodeVerify looks like ------------------------------------------
@@ -313,6 +323,17 @@ def _redis(kind: str) -> Callable[[_World, Metric], list[Stream]]:
     return make
 
 
+def _probe(kind: str) -> Callable[[_World, Metric], list[Stream]]:
+    # Healthy: every endpoint answers 200 within a few milliseconds.
+    def make(w: _World, m: Metric) -> list[Stream]:
+        if kind == "success":
+            return [Stream(dict(t), 1, wander=0) for t in w.probes()]
+        if kind == "status":
+            return [Stream(dict(t), 200, wander=0) for t in w.probes()]
+        return [Stream(dict(t), 0.004, integral=False, wander=0.3) for t in w.probes()]
+    return make
+
+
 PROFILES: dict[str, Callable[[_World, Metric], list[Stream]]] = {
     "codeverify_http_requests_total": _http_requests,
     "codeverify_http_request_duration_seconds": _http_duration,
@@ -333,6 +354,9 @@ PROFILES: dict[str, Callable[[_World, Metric], list[Stream]]] = {
     "codeverify_queue_latency_seconds": _queue("latency"),
     "codeverify_job_retries_total": _queue("retries"),
     "up": _up,
+    "probe_success": _probe("success"),
+    "probe_http_status_code": _probe("status"),
+    "probe_duration_seconds": _probe("duration"),
     "container_cpu_usage_seconds_total": _cadvisor("cpu"),
     "container_memory_working_set_bytes": _cadvisor("memory"),
     "container_spec_memory_limit_bytes": _cadvisor("limit"),
@@ -356,6 +380,7 @@ def _generic(w: _World, m: Metric) -> list[Stream]:
         "kube-state-metrics": [scrape.kube_state_metrics(first.namespace, first.name, first.containers[0])],
         "postgres-exporter": [w.postgres],
         "redis-exporter": [w.redis],
+        "blackbox-exporter": w.probes(),
         "prometheus": [labels for labels, _ in w.up_series()],
     }
     bases = by_source.get(m.source) or w.scraped("api", "worker")
@@ -463,3 +488,43 @@ def write(path: str, catalog, config, start: int, end: int, step: int = 30, knob
             fh.write(line + "\n")
             samples += not line.startswith("#")
     return samples
+
+
+class _Installed:
+    """`config` as one installation sees it: its own app namespace."""
+
+    def __init__(self, config, namespace: str):
+        self._config, self.APP_NAMESPACE = config, namespace
+
+    def __getattr__(self, name: str):
+        return getattr(self._config, name)
+
+
+def installations_lines(catalog, config, installations, start: int, end: int, step: int = 30,
+                        knobs: Knobs = Knobs()) -> Iterator[str]:
+    """One OpenMetrics exposition of several CodeVerify installations behind one query layer.
+
+    `installations` are (namespace, extra labels) pairs: each runs in its namespace, and
+    every one of its series carries the extra labels (the cluster label that Thanos or
+    Mimir adds). Series two installations share exactly (a cluster's kube-system
+    kubelets) are written once. The i-th installation sees 1 + 0.37 i times the events
+    (counters, histograms) and its gauges wander out of phase, so that two installations
+    rarely agree on a value (a `max` over both would hide the mix); constant gauges
+    (`up`, limits) stay as they are. An installation's series are the same whichever
+    others are present.
+    """
+    times = list(range(int(start), int(end) + 1, int(step)))
+    worlds = [(streams(catalog, _Installed(config, namespace), knobs), dict(extra)) for namespace, extra in installations]
+    for name in sorted(worlds[0][0]):
+        metric, seen, family = catalog.metrics[name], set(), []
+        for i, (world, extra) in enumerate(worlds):
+            for stream in world[name]:
+                labels = {**stream.labels, **extra}
+                key = tuple(sorted(labels.items()))
+                if key not in seen:
+                    seen.add(key)
+                    family.append(dataclasses.replace(
+                        stream, labels=labels, level=stream.level * (1 if metric.type == GAUGE else 1 + 0.37 * i),
+                        phase=stream.phase + i if stream.phase else 0.0))
+        yield from _family_lines(metric, family, times, step)
+    yield "# EOF"

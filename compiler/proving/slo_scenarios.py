@@ -194,6 +194,7 @@ def alert_labels(slo: SLO, config, severity: str) -> dict[str, str]:
         "severity": severity,
         "namespace": config.APP_NAMESPACE,
         **cv.labels(slo),
+        cv.SLOTH_SEVERITY: cv.SLOTH_SEVERITIES[severity],
     }
 
 
@@ -228,7 +229,9 @@ def low_traffic(slo: SLO, fast: float) -> list[Phase]:
     12 events an hour for 99.9 %, none at all for 95 % (a 95 % SLO burns at most 20x).
     """
     per_hour = max(0, min(12, math.floor(1 / (2 * fast * error_budget(slo))) - 1))
-    good = [Phase(119, Fraction(1), Fraction(0), every=60 // per_hour)] if per_hour else [
+    # One good event every 60/per_hour minutes: a phase's rate is per minute, averaged
+    # over `every`, so the rate is per_hour/60 (a rate of 1 sent 60 an hour).
+    good = [Phase(119, Fraction(per_hour, 60), Fraction(0), every=60 // per_hour)] if per_hour else [
         Phase(119, Fraction(0), Fraction(0))
     ]
     return good + [Phase(1, Fraction(per_hour and 1), Fraction(1)), Phase(60, Fraction(0), Fraction(0))]
@@ -254,8 +257,33 @@ def attach(group: RuleGroup, slo: SLO, config, catalog) -> RuleGroup:
             for sc in all_scenarios
         )
 
-    rules = tuple(replace(r, scenarios=own(r)) if isinstance(r, AlertRule) else r for r in group.rules)
+    burn = {cv.alert_name(slo, severity) for severity in (cv.PAGE, cv.TICKET)}
+    absent = cv.absent_alert_name(slo)
+    rules = tuple(
+        replace(r, scenarios=own(r)) if isinstance(r, AlertRule) and r.name in burn
+        else replace(r, scenarios=absent_scenarios(slo, config, catalog)) if isinstance(r, AlertRule) and r.name == absent
+        else r
+        for r in group.rules
+    )
     return replace(group, rules=rules)
+
+
+def absent_scenarios(slo: SLO, config, catalog) -> tuple[Scenario, ...]:
+    """The SLI-absent alert fires once the SLI's series have been gone for its `for`, and not while they exist.
+
+    Healthy traffic for 5 minutes, then every series of the SLI goes stale (its pods or
+    its metric gone); the alert fires a minute after its `for` has run out.
+    """
+    healthy = input_series(slo, config, catalog, [Phase(30, Fraction(traffic(slo)), Fraction(0))])
+    short = input_series(slo, config, catalog, [Phase(5, Fraction(traffic(slo)), Fraction(0))])
+    gone = {series: values + " stale" for series, values in short.items()}
+    wait = cv.seconds(getattr(config, "SLO_ABSENT_FOR", "10m")) // 60
+    fires = ({"namespace": config.APP_NAMESPACE},)
+    return (
+        Scenario(f"fires when the SLI's series have been gone for {wait}m", gone, f"{6 + wait + 1}m", fires,
+                 value=1, src=slo.src),
+        Scenario("stays quiet while the SLI's series exist", healthy, f"{6 + wait + 1}m", src=slo.src),
+    )
 
 
 def _expr_labels(fired: dict, rule: AlertRule) -> dict[str, str]:

@@ -11,7 +11,10 @@ samples earlier ones wrote in the same evaluation):
 - `slo:current_burn_rate:ratio`, `slo:period_burn_rate:ratio`,
   `slo:period_error_budget_remaining:ratio`;
 - a page (critical) and a ticket (warning) alert, each the `or` of two window pairs
-  of `config.SLO_BURN_RATE_WINDOWS`.
+  of `config.SLO_BURN_RATE_WINDOWS`;
+- the SLI-absent alert (Pyrra's "absent" alerts): the burn-rate alerts divide bad events
+  by all events, and with no events there is no ratio and no alert. It fires when the
+  series the SLI counts do not exist, and covers both burn-rate alerts (`covered_by`).
 
 The period SLI. The guide computes it as `rate(...[30d])` at every dashboard refresh:
 30 days of every raw series (each pod, handler, status and bucket), the slowest
@@ -28,6 +31,7 @@ Every generated rule carries the SLO's `src`, so lint findings point at `slo/<na
 from __future__ import annotations
 
 from .. import conventions as cv
+from .. import promql
 from ..model import SLO, AlertRule, BurnRateWindow, LatencySLI, RatioSLI, RecordingRule, RuleGroup
 
 
@@ -112,8 +116,8 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
     labels = cv.labels(slo)
     base = cv.BASE_WINDOW
 
-    def record(name: str, expr: str) -> RecordingRule:
-        return RecordingRule(name, expr, labels=labels, src=slo.src)
+    def record(name: str, expr: str, **extra: str) -> RecordingRule:
+        return RecordingRule(name, expr, labels={**labels, **extra}, src=slo.src)
 
     rules = [
         record(cv.BAD_EVENTS, error_query(slo.sli, base)),
@@ -124,12 +128,13 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
             expr = f"{cv.BAD_EVENTS}{sel}\n/\n{cv.TOTAL_EVENTS}{sel}"
         else:
             expr = f"{_paren(error_query(slo.sli, window))}\n/\n{_paren(total_query(slo.sli, window))}"
-        rules.append(record(cv.sli_error(window), expr))
+        rules.append(record(cv.sli_error(window), expr, **{cv.SLOTH_WINDOW: window}))
     span = period(slo)
     rules += [
         record(
             cv.sli_error(span),
             f"sum_over_time({cv.BAD_EVENTS}{sel}[{span}])\n/\nsum_over_time({cv.TOTAL_EVENTS}{sel}[{span}])",
+            **{cv.SLOTH_WINDOW: span},
         ),
         record(cv.OBJECTIVE, cv.number(slo.objective)),
         record(cv.ERROR_BUDGET, cv.number(error_budget(slo))),
@@ -137,6 +142,10 @@ def _recording_rules(slo: SLO, table) -> list[RecordingRule]:
         record(cv.CURRENT_BURN_RATE, _burn(cv.sli_error(base), sel)),
         record(cv.PERIOD_BURN_RATE, _burn(cv.sli_error(span), sel)),
         record(cv.PERIOD_BUDGET_REMAINING, f"1 - {cv.PERIOD_BURN_RATE}{sel}"),
+        # Sloth's description of the SLO, which its dashboards list SLOs from. Sloth's
+        # mode/spec/version labels say how the rules were made: here by this compiler.
+        record(cv.SLO_INFO, "1", sloth_objective=cv.number(slo.objective * 100), sloth_mode="cli-gen-prom",
+               sloth_spec="codeverify/v1", sloth_version="codeverify"),
     ]
     return rules
 
@@ -162,17 +171,21 @@ def alert_expr(slo: SLO, rows, min_bad: int) -> str:
     """
     sel = cv.selector(slo)
     budget = cv.number(error_budget(slo))
+    # Each SLI window carries its own `sloth_window`: dropped, as Sloth does, so that the
+    # windows match and every row gives the same labels (one alert, not one per row).
+    window = f"max without ({cv.SLOTH_WINDOW})"
+    generated = ", ".join(cv.labels(slo))
     parts = []
     for row in rows:
         threshold = cv.number(factor(slo, row))
         lines = [
-            f"{cv.sli_error(row.long)}{sel} / {budget} > {threshold}",
+            f"{window} ({cv.sli_error(row.long)}{sel}) / {budget} > {threshold}",
             "and",
-            f"{cv.sli_error(row.short)}{sel} / {budget} > {threshold}",
+            f"{window} ({cv.sli_error(row.short)}{sel}) / {budget} > {threshold}",
         ]
         if min_bad:
             lines += [
-                f"and ignoring ({cv.SLO_LABEL}, {cv.SERVICE_LABEL})",
+                f"and ignoring ({generated})",
                 f"{_paren(error_query(slo.sli, row.long))} * {cv.seconds(row.long)} >= {min_bad}",
             ]
         parts.append(_paren("\n".join(lines)))
@@ -186,7 +199,60 @@ def _alerts(slo: SLO, config, table) -> list[AlertRule]:
         if not rows:
             continue
         alerts.append(_alert(slo, config, severity, rows))
-    return alerts
+    return alerts + [absent_alert(slo, config)]
+
+
+# How long an SLI may have no series before its absent alert fires, unless config.py says
+# SLO_ABSENT_FOR: long enough to ride over a rolling update, short against a 30-day budget.
+ABSENT_FOR = "10m"
+
+
+def sli_selectors(sli: RatioSLI | LatencySLI) -> list[str]:
+    """The selectors whose series must exist for the SLI to have a value.
+
+    A ratio SLI's total query (its error query may rightly select nothing: no 5xx yet);
+    a latency SLI's `_count` and the threshold's bucket, which its error query subtracts.
+    """
+    if isinstance(sli, LatencySLI):
+        matchers = f"{sli.matchers}, " if sli.matchers else ""
+        return [f"{sli.histogram}_count{{{sli.matchers}}}",
+                f'{sli.histogram}_bucket{{{matchers}le="{cv.le(sli.threshold)}"}}']
+    found = []
+    for sel in promql.selectors(promql.parse(total_query(sli, cv.BASE_WINDOW))):
+        text = str(sel)
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def absent_alert(slo: SLO, config) -> AlertRule:
+    """The alert that fires while the SLI's events have no series (Pyrra's absent alert).
+
+    One alert per namespace, as every CodeVerify alert: absent() yields the labels of its
+    equality matchers; label_replace states the app namespace (which the alerts/routing
+    lint reads) and `sum by (namespace)` drops the rest.
+    """
+    either = " or ".join(f"absent({s})" for s in sli_selectors(slo.sli))
+    expr = (f"sum by (namespace) (\n"
+            f'  label_replace({either}, "namespace", "{config.APP_NAMESPACE}", "", "")\n'
+            f")")
+    wait = getattr(config, "SLO_ABSENT_FOR", ABSENT_FOR)
+    return AlertRule(
+        name=cv.absent_alert_name(slo),
+        expr=expr,
+        for_=wait,
+        severity=cv.TICKET,
+        summary=(f"The {slo.name} SLO's events have no series, so its burn-rate alerts cannot fire."),
+        description=(
+            f"No series of the {slo.name} SLO's events ({slo.description.rstrip('.')}) has existed in namespace "
+            f"{{{{ $labels.namespace }}}} for {wait}: the SLO is not measured, and its error budget could burn "
+            "unseen. Either nothing is served or the metric is gone (a renamed metric, a broken scrape)."
+        ),
+        runbook=cv.runbook(slo),
+        labels=cv.labels(slo),
+        covered_by=tuple(slo.covered_by),
+        src=slo.src,
+    )
 
 
 def _alert(slo: SLO, config, severity: str, rows) -> AlertRule:
@@ -207,6 +273,8 @@ def _alert(slo: SLO, config, severity: str, rows) -> AlertRule:
     )
     return AlertRule(
         name=cv.alert_name(slo, severity),
+        # With no events there is no ratio to burn: the SLI-absent alert fires instead.
+        covered_by=(cv.absent_alert_name(slo), *slo.covered_by),
         expr=alert_expr(slo, rows, min_bad_events(slo, config)),
         for_=config.SLO_ALERT_FOR[severity],
         severity=severity,
@@ -216,6 +284,6 @@ def _alert(slo: SLO, config, severity: str, rows) -> AlertRule:
         ),
         description=description,
         runbook=cv.runbook(slo),
-        labels=cv.labels(slo),
+        labels={**cv.labels(slo), cv.SLOTH_SEVERITY: cv.SLOTH_SEVERITIES[severity]},
         src=slo.src,
     )

@@ -52,3 +52,25 @@ def test_the_finding_names_the_target_line(project):
     subjects = list(lint._dashboard_subjects(project, dash))
     findings = lint.run(project, subjects, rules=(rule,))
     assert [(f.location.path[-1], f.location.line) for f in findings] == [("target B", dash.rows[0].panels[0].targets[1].src.line)] * 2
+
+
+def loki_dashboard(expr: str) -> dict:
+    d = dashboard(variables=FILTERS)
+    d["templating"]["list"].append({"name": "loki", "type": "datasource", "query": "loki"})
+    d["panels"] = [{"id": 1, "type": "logs", "title": "Logs", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+                    "datasource": {"type": "loki", "uid": "${loki}"}, "targets": [{"refId": "A", "expr": expr}]}]
+    return d
+
+
+@pytest.mark.parametrize("expr, ignored", [
+    pytest.param('{cluster=~"$cluster", namespace=~"$namespace", app="codeverify-api"} | json', [], id="both"),
+    pytest.param('{cluster="$cluster", job=~"($namespace)/distributor"} |= "error"', [],
+                 id="a label built from the variable"),
+    pytest.param('{namespace=~"$namespace", app="codeverify-api"}', ["cluster"], id="the cluster missing"),
+    pytest.param('sum(count_over_time({app="codeverify-api"} [5m]))', ["cluster", "namespace"],
+                 id="a metric query on an unfiltered stream"),
+])
+def test_logql_stream_selectors(lint_dashboard, expr, ignored):
+    messages = lint_dashboard(loki_dashboard(expr), rule)
+    assert sorted(m.split("`$")[1].split("`")[0] for m in messages) == ignored, messages
+    assert all("LogQL stream selector" in m and "target A" in m for m in messages)

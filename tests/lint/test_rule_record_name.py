@@ -16,3 +16,14 @@ from lintkit import lint_text, project, rule_file  # noqa: F401
 def test_record_name(lint_text, name, ok):
     findings = lint_text(rule_file({"record": name, "expr": "sum(codeverify_queue_length)"}), rule)
     assert (findings == []) == ok
+
+
+@pytest.mark.parametrize("name, expr, ok", [
+    pytest.param("sloth_slo_info", "vector(1)", True, id="an info series of constant 1 (Sloth's) is not reported"),
+    pytest.param("sloth_slo_info", "1", True, id="an info series as a bare number is not reported"),
+    pytest.param("queue_info", "max(codeverify_queue_length)", False, id="an _info name that computes is reported"),
+    pytest.param("slo_objective", "vector(0.999)", False, id="a constant without _info is reported"),
+])
+def test_info_series(lint_text, name, expr, ok):
+    findings = lint_text(rule_file({"record": name, "expr": expr}), rule)
+    assert (findings == []) == ok

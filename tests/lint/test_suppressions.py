@@ -5,7 +5,7 @@ import pytest
 
 from compiler import lint
 from compiler.lint import external
-from compiler.lint.rules import promql_counter_raw
+from compiler.lint.rules import promql_counter_raw, promql_histogram
 from compiler.model import Dashboard, Panel, Row, Target, Variable
 from lintkit import project  # noqa: F401
 
@@ -28,7 +28,9 @@ def test_definition_ignores(project, ignore, expected):
     dash = Dashboard("t", "T", "T.", (Row("R", (panel_with(ignore),)),),
                      variables=(Variable("datasource", "datasource", "prometheus"),))
     p = dataclasses.replace(project, dashboards=(dash,), groups=())
-    assert [(f.rule, f.severity) for f in lint.run(p, lint.subjects(p))] == expected
+    # Without the project's other dashboards and rules most catalog metrics are unread: not this test's point.
+    found = [(f.rule, f.severity) for f in lint.run(p, lint.subjects(p)) if f.rule != "catalog/unused-metric"]
+    assert found == expected
 
 
 @pytest.mark.parametrize("comment, expected", [
@@ -40,5 +42,6 @@ def test_definition_ignores(project, ignore, expected):
 def test_yaml_comment_ignores(project, tmp_path, comment, expected):
     path = tmp_path / "rules.yaml"
     path.write_text(f"groups:\n- name: g\n  rules:\n  {comment}\n  - record: job:findings:sum\n    expr: {RAW}\n")
-    findings = external.lint_files(project, [str(path)], rules=(promql_counter_raw,))
+    # "Matches nothing" only for a rule that ran: a disabled rule's ignore is not known to be stale.
+    findings = external.lint_files(project, [str(path)], rules=(promql_counter_raw, promql_histogram))
     assert sorted(f.rule for f in findings) == expected

@@ -4,6 +4,7 @@ What it checks: a dashboard's query variables of the form `label_values(..., <la
 are its filters (namespace, cluster, ...). Every series selector of every Prometheus
 query on that dashboard must use each filter in a matcher (`<label>=~"$var"`, or
 another label built from it, as the Grafana mixins' `job=~"($namespace)/querier"`).
+LogQL stream selectors likewise.
 Exempt: a series that cannot carry the label (a catalog metric without it), and a
 recorded series (a name with `:`) whose labels are unknown, since its rule may have
 aggregated the label away (`apiserver_request:availability30d` has no `instance`).
@@ -17,7 +18,8 @@ import re
 
 import promql_parser as pp
 
-from ... import promql
+from ... import logql, promql
+from .. import logql_targets as lt
 
 ID = "dashboard/ignored-filter"
 SEVERITY = "error"
@@ -69,6 +71,37 @@ def check(dash, ctx):
                 yield (f"`{series}` ignores the dashboard's `${name}` filter: "
                        f"add `{wanted[name]}=~\"${name}\"` to each of the query's selectors",
                        SEVERITY, query.location)
+    yield from _loki(dash, wanted, values, ctx)
+
+
+def _loki(dash, wanted: dict, values: dict, ctx):
+    """The same for LogQL stream selectors, parsed by Grafana's grammar (compiler/logql.py)."""
+    targets = [(p, t) for p, t in lt.loki_targets(dash)]
+    texts = {id(t): promql.expand(t.expr, values) for _, t in targets}
+    batch = list(texts.values())
+    if dash.model is not None:
+        # One Node start for the whole project: every dashboard's texts, for this rule and the logql/* rules.
+        for d in getattr(ctx.project, "dashboards", ()):
+            own = {name: marker(name) for name in filters(d.variables)}
+            for p in d.panels:
+                for t in p.targets:
+                    if t.datasource == lt.LOKI and t.expr.strip():
+                        batch += [promql.expand(t.expr, own), logql.prepare(t.expr)]
+    try:
+        trees = logql.parse_many(batch)
+    except logql.Unavailable:
+        return  # logql/syntax says why
+    for panel, target in targets:
+        text = texts[id(target)]
+        ignored = set()
+        for sel in (n for n in trees[text].walk() if n.name == "Selector"):
+            values_used = [logql.unquote(text[m.children[2].start:m.children[2].end])
+                           for m in sel.walk() if m.name == "Matcher" and len(m.children) >= 3
+                           and text[m.children[1].start:m.children[1].end] in ("=", "=~")]
+            ignored |= {name for name in wanted if not any(marker(name) in v for v in values_used)}
+        for name in sorted(ignored):
+            yield (f"panel '{panel.title}' target {target.ref_id}: the LogQL stream selector ignores the "
+                   f"dashboard's `${name}` filter: add `{wanted[name]}=~\"${name}\"`")
 
 
 def _filtered(sel, mark: str) -> bool:

@@ -20,10 +20,15 @@ def check(dash, ctx):
     placed: dict = {}
     for panel in dash.panels:
         width = panel.grid[2] if panel.grid else panel.width
-        if width is None:  # a dashboard's JSON without gridPos: Grafana gives the panel its default place
+        if width is None and panel.grid:  # gridPos without `w`: Grafana's schema default, 12 columns
+            yield (f"panel '{panel.title}' has no width (gridPos.w): give it 1 to {COLUMNS} columns "
+                   "(Grafana falls back to 12)", "warning")
+        elif width is None:  # a dashboard's JSON without gridPos: Grafana gives the panel its default place
             yield (f"panel '{panel.title}' has no gridPos: Grafana places it by the schema's defaults "
                    "(12 columns by 9 at the top left), over whatever is there", "warning")
-        elif isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= COLUMNS:
+        elif isinstance(width, bool) or not isinstance(width, (int, float)):
+            yield f"panel '{panel.title}' has width {width!r}, not a number of columns (1 to {COLUMNS})"
+        elif not 1 <= width <= COLUMNS:
             yield f"panel '{panel.title}' is {width} columns wide: the grid has {COLUMNS}"
         elif panel.grid and isinstance(panel.grid[0], (int, float)) and panel.grid[0] + width > COLUMNS:
             yield f"panel '{panel.title}' ends at column {panel.grid[0] + width}, past column {COLUMNS}"

@@ -31,17 +31,11 @@ def check(query, ctx):
 
 
 def _buckets(node, catalog, rated, dropped):
+    """Findings on the buckets under `node`: `rated` once a rate() is above, `dropped` says
+    which aggregation above lost `le` (None while it is kept)."""
     node = a.strip(node)
     if isinstance(node, pp.AggregateExpr):
-        mod, name = node.modifier, a.op(node)
-        if name not in a.KEEP_LABELS and dropped is None and not _keeps(mod, "vmrange"):
-            if mod is None:
-                dropped = f"`{name}(...)` without `by (le)`"
-            elif mod.type == a.By and "le" not in mod.labels:
-                dropped = f"`{name} by ({', '.join(mod.labels)})`"
-            elif mod.type == a.Without and "le" in mod.labels:
-                dropped = f"`{name} without (le)`"
-        yield from _buckets(node.expr, catalog, rated, dropped)
+        yield from _buckets(node.expr, catalog, rated, dropped or _drops_le(node))
     elif isinstance(node, pp.Call):
         fn = node.func.name
         if fn in _RATES and node.args:
@@ -56,19 +50,37 @@ def _buckets(node, catalog, rated, dropped):
         inner = node.vector_selector if isinstance(node, pp.MatrixSelector) else node.expr
         yield from _buckets(inner, catalog, rated, dropped)
     elif isinstance(node, pp.VectorSelector):
-        name = promql.metric_name(node)
-        s = a.series(node, catalog)
-        if dropped and _classic(node, name, s, catalog):
-            yield f"histogram_quantile() over {dropped}, which drops the `le` label it needs: keep `le` in the `by` clause"
-        if s is None or s.metric is None:
-            return
-        if s.metric.type == "summary":
-            yield f"`{name}` belongs to a summary: read its quantiles from the `quantile` label instead"
-        elif s.metric.type != "histogram" or s.suffix != "_bucket":
-            yield f"histogram_quantile() over `{name}`, which is not a histogram's `_bucket` series"
-        elif not rated:
-            yield (f"histogram_quantile() over raw `{name}`: rate the buckets first, "
-                   f"e.g. `sum by (le) (rate({name}[5m]))`")
+        yield from _selector(node, catalog, rated, dropped)
+
+
+def _drops_le(node) -> str | None:
+    """How an aggregation loses the `le` label, in its own words; None when it keeps it."""
+    mod, name = node.modifier, a.op(node)
+    if name in a.KEEP_LABELS or _keeps(mod, "vmrange"):
+        return None
+    if mod is None:
+        return f"`{name}(...)` without `by (le)`"
+    if mod.type == a.By and "le" not in mod.labels:
+        return f"`{name} by ({', '.join(mod.labels)})`"
+    if mod.type == a.Without and "le" in mod.labels:
+        return f"`{name} without (le)`"
+    return None
+
+
+def _selector(node, catalog, rated, dropped):
+    name = promql.metric_name(node)
+    s = a.series(node, catalog)
+    if dropped and _classic(node, name, s, catalog):
+        yield f"histogram_quantile() over {dropped}, which drops the `le` label it needs: keep `le` in the `by` clause"
+    if s is None or s.metric is None:
+        return
+    if s.metric.type == "summary":
+        yield f"`{name}` belongs to a summary: read its quantiles from the `quantile` label instead"
+    elif s.metric.type != "histogram" or s.suffix != "_bucket":
+        yield f"histogram_quantile() over `{name}`, which is not a histogram's `_bucket` series"
+    elif not rated:
+        yield (f"histogram_quantile() over raw `{name}`: rate the buckets first, "
+               f"e.g. `sum by (le) (rate({name}[5m]))`")
 
 
 def _bucket_sides(node):

@@ -1,0 +1,80 @@
+"""The Loki targets of a dashboard, parsed in one batch for the logql/* rules.
+
+The rules have scope ("dashboard", "panel"): at the dashboard they call `prepare`,
+which parses every Loki target of its panels with one Node process and keeps the
+results on the panel views; at each panel they read `targets(panel)`.
+"""
+from __future__ import annotations
+
+from .. import logql
+
+LOKI = "loki"
+
+
+def prepare(dash, ctx=None) -> str:
+    """Parse the Loki targets of `dash`'s panels; the reason LogQL cannot be checked, or ''."""
+    reason = getattr(dash, "logql_unavailable", None)
+    if reason is not None:
+        return reason
+    plugins = {v.name: v.query for v in dash.variables if v.kind == "datasource"}
+    found = {id(p): [t for t in p.targets if _is_loki(t.datasource, p.datasource, plugins)
+                     and isinstance(t.expr, str) and t.expr.strip()] for p in dash.panels}
+    texts = [logql.prepare(t.expr) for ts in found.values() for t in ts]
+    if dash.model is not None and ctx is not None:
+        # One Node start for all of the project's dashboards: the others' trees are kept for them.
+        texts += [logql.prepare(t.expr) for d in getattr(ctx.project, "dashboards", ()) for p in d.panels
+                  for t in p.targets if t.datasource == LOKI and isinstance(t.expr, str) and t.expr.strip()]
+    reason = ""
+    trees: dict = {}
+    try:
+        trees = logql.parse_many(texts)
+    except logql.Unavailable as exc:
+        reason = str(exc)
+    for panel in dash.panels:
+        panel.logql_targets = [(t, logql.read(t.expr, trees[logql.prepare(t.expr)])) for t in found[id(panel)]
+                               if logql.prepare(t.expr) in trees]
+    dash.logql_unavailable = reason
+    return reason
+
+
+def loki_targets(dash) -> list:
+    """(PanelView, TargetView) of each Loki target of `dash` with a query."""
+    plugins = {v.name: v.query for v in dash.variables if v.kind == "datasource"}
+    return [(p, t) for p in dash.panels for t in p.targets
+            if _is_loki(t.datasource, p.datasource, plugins) and isinstance(t.expr, str) and t.expr.strip()]
+
+
+def targets(panel) -> list:
+    """(TargetView, logql.Facts) of each Loki target of a prepared panel."""
+    return getattr(panel, "logql_targets", [])
+
+
+def _is_loki(ds, panel_ds, plugins: dict) -> bool:
+    if ds is None or ds == "":
+        ds = panel_ds
+    if isinstance(ds, dict):
+        if ds.get("type") is not None:
+            return ds.get("type") == LOKI
+        ds = ds.get("uid")
+    if isinstance(ds, str):
+        name = ds.strip("${}[]").split(":")[0]
+        if ds.startswith(("$", "[[")):
+            return plugins.get(name) == LOKI
+        return ds == LOKI or "loki" in ds.lower()
+    return False
+
+
+def streams(ctx, facts) -> list:
+    """The catalog's log streams a query's selectors may pick: those whose app it matches by equality, else all."""
+    logs = getattr(ctx.project, "logs", ()) or ()
+    apps = {value for label, op, value in facts.matchers if label == "app" and op == "="}
+    picked = [s for s in logs if s.app in apps]
+    return picked or (list(logs) if not apps else [])
+
+
+def checked(ctx, panel, facts) -> bool:
+    """Whether the log catalog speaks for this query: our own definitions, or a selector on a catalogued app."""
+    if getattr(panel, "model", None) is not None:
+        return bool(getattr(ctx.project, "logs", ()))
+    apps = {value for label, op, value in facts.matchers if label == "app" and op == "="}
+    return any(s.app in apps for s in getattr(ctx.project, "logs", ()) or ())

@@ -1,0 +1,56 @@
+"""logql/unknown-field: a LogQL pipeline reads a field the log lines do not have.
+
+What it checks: after `| json`, every label a label filter, `line_format` or
+`label_format` template, `unwrap`, `by`/`without`, `keep` or `drop` reads is a JSON
+field of the selected app's lines (catalog.LOGS), a stream label, a label the query
+made itself (`| json x="a.b"`, `| label_format x=...`) or one Loki adds (`__error__`).
+Before any parser stage only stream labels exist. After `logfmt`, `regexp`,
+`pattern` or `unpack` the fields are not the catalog's to know: not checked.
+Why: Loki gives a missing field the empty value: `status="failed"` on a field the
+line lacks keeps nothing, and `{{.error_message}}` prints `<no value>`.
+Bad:  `{app="codeverify-api"} | json | latency_ms > 1000` (the field is duration_ms)
+Good: `{app="codeverify-api"} | json | duration_ms > 1000`
+"""
+import difflib
+
+from ... import logql
+from .. import logql_targets as lt
+
+ID = "logql/unknown-field"
+SEVERITY = "error"
+SCOPE = ("dashboard", "panel")
+
+
+def check(obj, ctx):
+    if hasattr(obj, "variables"):
+        lt.prepare(obj, ctx)
+        return
+    for target, facts in lt.targets(obj):
+        if facts.error or not lt.checked(ctx, obj, facts):
+            continue
+        streams = lt.streams(ctx, facts)
+        if not streams:
+            continue
+        labels = {label for s in streams for label in s.labels}
+        labels |= {ctx.config.CLUSTER_LABEL} if getattr(ctx.config, "CLUSTER_LABEL", "") else set()
+        fields = {f for s in streams for f in s.fields}
+        apps = ", ".join(sorted(s.app for s in streams))
+        seen = set()
+        for use in facts.uses:
+            if use.name in seen or use.name in labels or use.name in facts.created or use.name in logql.BUILTIN_LABELS:
+                continue
+            if any(p != "json" for p in use.after):
+                continue  # logfmt, regexp, pattern: fields the catalog does not describe
+            seen.add(use.name)
+            if "json" not in use.after:
+                if use.name in fields:
+                    yield (f"target {target.ref_id}: {use.where} reads `{use.name}` before a `| json` stage "
+                           "has extracted it")
+                else:
+                    yield (f"target {target.ref_id}: {use.where} reads `{use.name}`, which is no stream label "
+                           "(and no `| json` stage precedes it)")
+            elif use.name not in fields:
+                close = difflib.get_close_matches(use.name, sorted(fields | labels), n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                yield (f"target {target.ref_id}: {use.where} reads `{use.name}`, a field the {apps} log lines "
+                       f"do not have{hint}")
