@@ -2,7 +2,7 @@
 
 Issue 20 (family 4): `verify` orphaned its Prometheus (and 122 MB of data in /tmp) on
 SIGTERM, SIGHUP or SIGKILL. Here `build.py verify` runs on a copy of this repository
-(SLOs left out: seconds, not a minute) with TMPDIR in the test's own directory and
+with TMPDIR in the test's own directory and
 promtool/prometheus behind shims that wait half a second before they start, so that
 each phase (scenarios under promtool, the backfill, the running Prometheus) can be
 caught. Each signal is sent in each phase; afterwards no process names the test's
