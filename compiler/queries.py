@@ -66,6 +66,12 @@ class Query:
         if self._ast is not None:
             self._ast, self._nodes, self._error = None, None, "tree dropped after lint"
 
+    def release(self) -> None:
+        """Forget the tree until it is asked for again (parsed again then): for a pass over
+        every query before the lint, which would otherwise keep every tree alive at once."""
+        if self._ast is not None:
+            self._ast, self._nodes, self._error = None, None, None
+
     @property
     def nodes(self) -> list:
         """Every node of the tree, parents first (empty when it does not parse)."""

@@ -2,7 +2,7 @@
 
 Issue 20 (family 4): `verify` orphaned its Prometheus (and 122 MB of data in /tmp) on
 SIGTERM, SIGHUP or SIGKILL. Here `build.py verify` runs on a copy of this repository
-(SLOs left out: seconds, not a minute) with TMPDIR in the test's own directory and
+with TMPDIR in the test's own directory and
 promtool/prometheus behind shims that wait half a second before they start, so that
 each phase (scenarios under promtool, the backfill, the running Prometheus) can be
 caught. Each signal is sent in each phase; afterwards no process names the test's
@@ -103,17 +103,15 @@ def slow_tools(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def small_project(tmp_path_factory):
-    """A copy of this repository's definitions and compiler, for verify runs stopped by signals."""
+    """A copy of this repository to verify (the SLOs kept: alerts/vanish relies on their alerts)."""
     root = tmp_path_factory.mktemp("project")
     for name in ("catalog.py", "config.py", "dashboards", "alerts", "slo", "runbooks", "build.py", "compiler"):
         src = os.path.join(ROOT, name)
         (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, root / name,
                                                                   **({"ignore": shutil.ignore_patterns("__pycache__")}
                                                                      if os.path.isdir(src) else {}))
-    # The SLOs stay: alerts name their SLI-absent alerts as covers (the series-vanish check).
-    # Grafana's LogQL grammar, installed once by `make build` (npm ci), for the lint of the Loki panels.
-    if os.path.isdir(os.path.join(ROOT, "node_modules")):
-        (root / "node_modules").symlink_to(os.path.join(ROOT, "node_modules"))
+    if os.path.isdir(os.path.join(ROOT, "node_modules")):  # the LogQL parser (make build's npm ci)
+        os.symlink(os.path.join(ROOT, "node_modules"), root / "node_modules")
     return root
 
 

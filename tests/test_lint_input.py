@@ -151,3 +151,25 @@ def test_a_dashboard_without_grid_positions_is_a_warning_not_none_columns(tmp_pa
     code, out, _ = lint(path)
     assert "is None columns wide" not in out
     assert "warning [dashboard/layout] panel 'p' has no gridPos" in out, out
+
+
+def test_no_pass_before_the_lint_keeps_every_tree_alive(tmp_path, monkeypatch):
+    """Trees are parsed when linted and freed after; a pass over every query before the
+    lint (the note on unchecked metric names) must let each go (fifty 490-term chains: 1.9 GB)."""
+    from compiler.lint import external as ext
+    from compiler.load import load
+
+    path = rule_file(tmp_path / "chains.yaml", *[" or ".join(["other_metric"] * 100) + f" or vector({i})"
+                                                 for i in range(5)])
+    seen = []
+    real = ext._unchecked_note
+
+    def spy(subjects, ctx):
+        found = real(subjects, ctx)
+        seen.extend(s.obj._ast is None for s in subjects if s.scope == "query")  # right after the pass
+        return found
+
+    monkeypatch.setattr(ext, "_unchecked_note", spy)
+    findings = ext.lint_files(load(ROOT), [str(path)])
+    assert seen == [True] * 5
+    assert [f for f in findings if f.rule == "promql/unknown-metric"]  # the note still names them

@@ -120,6 +120,7 @@ def _unchecked_note(subjects, ctx) -> list[Finding]:
                 if name is not None and name not in unchecked and ctx.catalog.lookup(name) is None \
                         and not ctx.known.checks(name) and name not in PROMETHEUS_SERIES:
                     unchecked[name] = subject.location
+        subject.obj.release()  # large trees cost memory quadratic in their size: one alive at a time
     if not unchecked:
         return []
     first = min(unchecked.values(), key=lambda loc: (loc.file, loc.line or 0))
