@@ -225,11 +225,24 @@ def _axis(axis) -> dict:
 def graph_to_timeseries(old: dict) -> tuple[dict, dict]:
     """graphToTimeseriesOptions (public/app/plugins/panel/timeseries/migrations.ts), its common paths."""
     old_fc = old.get("fieldConfig") if isinstance(old.get("fieldConfig"), dict) else {}
-    overrides = list(old_fc.get("overrides") or [])
     yaxes = old.get("yaxes") if isinstance(old.get("yaxes"), list) else []
     y1 = _axis(yaxes[0] if yaxes else None)
     if isinstance(old_fc.get("defaults"), dict):
         y1 = {**old_fc["defaults"], **y1}
+    overrides = _graph_overrides(old, old_fc, yaxes)
+    custom = _graph_custom(old, y1)
+    thresholds = _graph_thresholds(old.get("thresholds"))
+    if thresholds:
+        y1["thresholds"], custom["thresholdsStyle"] = thresholds
+    y1["custom"] = custom
+    options = {"legend": _graph_legend(old.get("legend") if isinstance(old.get("legend"), dict) else None),
+               "tooltip": _graph_tooltip(old.get("tooltip") if isinstance(old.get("tooltip"), dict) else None)}
+    return {"defaults": y1, "overrides": overrides}, options
+
+
+def _graph_overrides(old: dict, old_fc: dict, yaxes: list) -> list:
+    """The field overrides: the old ones, then one per alias colour, then one per series override."""
+    overrides = list(old_fc.get("overrides") or [])
     alias_colors = old.get("aliasColors") if isinstance(old.get("aliasColors"), dict) else {}
     for alias, color in alias_colors.items():
         if color:
@@ -239,18 +252,39 @@ def graph_to_timeseries(old: dict) -> tuple[dict, dict]:
         rule = _series_override(override, yaxes)
         if rule:
             overrides.append(rule)
+    return overrides
+
+
+def _graph_custom(old: dict, y1: dict) -> dict:
+    """fieldConfig.defaults.custom: the y1 axis's custom plus the graph's draw style, lines, fill and stacking."""
     custom = dict(y1.get("custom") or {})
     custom["drawStyle"] = "bars" if old.get("bars") else "line" if old.get("lines", True) else "points"
+    _graph_points(old, custom)
+    _graph_lines(old, custom)
+    _graph_fill(old, custom)
+    if old.get("stack"):
+        custom["stacking"] = {"mode": "percent" if old.get("percentage") else "normal", "group": "A"}
+    return custom
+
+
+def _graph_points(old: dict, custom: dict) -> None:
     if old.get("points"):
         custom["showPoints"] = "always"
         if _number(old.get("pointradius")) is not None:
             custom["pointSize"] = 2 + _number(old["pointradius"]) * 2
     elif custom["drawStyle"] != "points":
         custom["showPoints"] = "never"
+
+
+def _graph_lines(old: dict, custom: dict) -> None:
     if old.get("linewidth") is not None:
         custom["lineWidth"] = old["linewidth"]
     if old.get("dashes"):
         custom["lineStyle"] = {"fill": "dash", "dash": [old.get("dashLength", 10), old.get("spaceLength", 10)]}
+
+
+def _graph_fill(old: dict, custom: dict) -> None:
+    # The order of these keys is the order Grafana writes them, so it is kept (fill before interpolation).
     if _number(old.get("fill")) is not None:
         custom["fillOpacity"] = _number(old["fill"]) * 10
     if (_number(old.get("fillGradient")) or 0) > 0:
@@ -260,35 +294,35 @@ def graph_to_timeseries(old: dict) -> tuple[dict, dict]:
         custom["lineInterpolation"] = "stepAfter"
     if old.get("nullPointMode") == "connected":
         custom["spanNulls"] = True
-    if old.get("stack"):
-        custom["stacking"] = {"mode": "percent" if old.get("percentage") else "normal", "group": "A"}
-    thresholds = _graph_thresholds(old.get("thresholds"))
-    if thresholds:
-        y1["thresholds"], custom["thresholdsStyle"] = thresholds
-    y1["custom"] = custom
-    options = {"legend": {"displayMode": "list", "showLegend": True, "placement": "bottom", "calcs": []},
-               "tooltip": {"mode": "single", "sort": "none"}}
-    legend = old.get("legend") if isinstance(old.get("legend"), dict) else None
-    if legend:
-        if legend.get("show"):
-            options["legend"]["displayMode"] = "table" if legend.get("alignAsTable") else "list"
-        else:
-            options["legend"]["showLegend"] = False
-        if legend.get("rightSide"):
-            options["legend"]["placement"] = "right"
-        if legend.get("values"):
-            options["legend"]["calcs"] = [REDUCERS[k] for k, v in legend.items()
-                                          if v and k not in _LEGEND_FLAGS and k in REDUCERS]
-        if legend.get("sideWidth"):
-            options["legend"]["width"] = legend["sideWidth"]
-    tooltip = old.get("tooltip") if isinstance(old.get("tooltip"), dict) else None
-    if tooltip:
-        if "shared" in tooltip:
-            options["tooltip"]["mode"] = "multi" if tooltip["shared"] else "single"
-        if "sort" in tooltip and tooltip.get("shared"):
-            sort = tooltip["sort"]
-            options["tooltip"]["sort"] = {1: "asc", 2: "desc"}.get(sort, "none") if isinstance(sort, int) else "none"
-    return {"defaults": y1, "overrides": overrides}, options
+
+
+def _graph_legend(legend: dict | None) -> dict:
+    out = {"displayMode": "list", "showLegend": True, "placement": "bottom", "calcs": []}
+    if not legend:
+        return out
+    if legend.get("show"):
+        out["displayMode"] = "table" if legend.get("alignAsTable") else "list"
+    else:
+        out["showLegend"] = False
+    if legend.get("rightSide"):
+        out["placement"] = "right"
+    if legend.get("values"):
+        out["calcs"] = [REDUCERS[k] for k, v in legend.items() if v and k not in _LEGEND_FLAGS and k in REDUCERS]
+    if legend.get("sideWidth"):
+        out["width"] = legend["sideWidth"]
+    return out
+
+
+def _graph_tooltip(tooltip: dict | None) -> dict:
+    out = {"mode": "single", "sort": "none"}
+    if not tooltip:
+        return out
+    if "shared" in tooltip:
+        out["mode"] = "multi" if tooltip["shared"] else "single"
+    if "sort" in tooltip and tooltip.get("shared"):
+        sort = tooltip["sort"]
+        out["sort"] = {1: "asc", 2: "desc"}.get(sort, "none") if isinstance(sort, int) else "none"
+    return out
 
 
 def _series_override(override, yaxes: list) -> dict | None:
@@ -298,36 +332,57 @@ def _series_override(override, yaxes: list) -> dict | None:
     regex = alias.startswith("/") and alias.endswith("/")
     props = []
     for key, value in override.items():
-        if key == "yaxis" and value == 2:
-            y2 = _axis(yaxes[1] if len(yaxes) > 1 else None)
-            props.append({"id": "custom.axisPlacement", "value": "right"})
-            for name in ("unit", "decimals", "min", "max"):
-                if name in y2:
-                    props.append({"id": name, "value": y2[name]})
-        elif key == "fill" and _number(value) is not None:
-            props.append({"id": "custom.fillOpacity", "value": _number(value) * 10})
-        elif key == "fillBelowTo":
-            props.append({"id": "custom.fillBelowTo", "value": value})
-        elif key == "points":
-            props.append({"id": "custom.showPoints", "value": "always" if value else "never"})
-        elif key == "bars" and value:
-            props.append({"id": "custom.drawStyle", "value": "bars"})
-        elif key == "lines":
-            props.append({"id": "custom.drawStyle", "value": "line"} if value else {"id": "custom.lineWidth", "value": 0})
-        elif key == "linewidth":
-            props.append({"id": "custom.lineWidth", "value": value})
-        elif key == "pointradius" and _number(value) is not None:
-            props.append({"id": "custom.pointSize", "value": 2 + _number(value) * 2})
-        elif key == "stack":
-            mode = "normal" if value is True else "none" if value is False else "normal"
-            props.append({"id": "custom.stacking", "value": {"mode": mode, "group": value if isinstance(value, str) else "A"}})
-        elif key == "color":
-            props.append({"id": "color", "value": {"fixedColor": value, "mode": "fixed"}})
-        elif key == "transform" and value == "negative-Y":
-            props.append({"id": "custom.transform", "value": "negative-Y"})
+        props.extend(_series_override_props(key, value, yaxes))
     if not props:
         return None
     return {"matcher": {"id": "byRegexp" if regex else "byName", "options": alias}, "properties": props}
+
+
+def _series_override_props(key: str, value, yaxes: list) -> list:
+    """The field-override properties one key of a series override becomes ([] for keys not migrated)."""
+    if key == "yaxis" and value == 2:
+        return _right_axis_props(yaxes)
+    if key in _SERIES_DRAW_KEYS:
+        return _series_draw_props(key, value)
+    if key == "stack":
+        mode = "normal" if value is True else "none" if value is False else "normal"
+        return [{"id": "custom.stacking", "value": {"mode": mode, "group": value if isinstance(value, str) else "A"}}]
+    if key == "color":
+        return [{"id": "color", "value": {"fixedColor": value, "mode": "fixed"}}]
+    if key == "transform" and value == "negative-Y":
+        return [{"id": "custom.transform", "value": "negative-Y"}]
+    return []
+
+
+def _right_axis_props(yaxes: list) -> list:
+    y2 = _axis(yaxes[1] if len(yaxes) > 1 else None)
+    props = [{"id": "custom.axisPlacement", "value": "right"}]
+    for name in ("unit", "decimals", "min", "max"):
+        if name in y2:
+            props.append({"id": name, "value": y2[name]})
+    return props
+
+
+_SERIES_DRAW_KEYS = ("fill", "fillBelowTo", "points", "bars", "lines", "linewidth", "pointradius")
+
+
+def _series_draw_props(key: str, value) -> list:
+    """The series-override keys about how the series is drawn (fill, points, bars, lines)."""
+    if key == "fill" and _number(value) is not None:
+        return [{"id": "custom.fillOpacity", "value": _number(value) * 10}]
+    if key == "fillBelowTo":
+        return [{"id": "custom.fillBelowTo", "value": value}]
+    if key == "points":
+        return [{"id": "custom.showPoints", "value": "always" if value else "never"}]
+    if key == "bars" and value:
+        return [{"id": "custom.drawStyle", "value": "bars"}]
+    if key == "lines":
+        return [{"id": "custom.drawStyle", "value": "line"} if value else {"id": "custom.lineWidth", "value": 0}]
+    if key == "linewidth":
+        return [{"id": "custom.lineWidth", "value": value}]
+    if key == "pointradius" and _number(value) is not None:
+        return [{"id": "custom.pointSize", "value": 2 + _number(value) * 2}]
+    return []
 
 
 def _graph_thresholds(thresholds) -> tuple[dict, dict] | None:
