@@ -66,33 +66,43 @@ def _rows_to_panels(d: dict, rows: list) -> bool:
         row_height = _grid_height(row.get("height") or DEFAULT_ROW_HEIGHT)
         row_panel = None
         if show_rows:
-            row_panel = {"type": "row", "title": row.get("title", ""), "collapsed": bool(row.get("collapse", False)),
-                         "panels": [], "gridPos": {"x": 0, "y": y, "w": GRID_COLUMNS, "h": row_height}}
-            if row.get("repeat"):
-                row_panel["repeat"] = row["repeat"]
+            row_panel = _row_panel(row, y, row_height)
             y += 1
+        collapsed = row_panel is not None and row_panel["collapsed"]
         area = _RowArea(row_height, GRID_COLUMNS, y)
         for panel in row.get("panels") if isinstance(row.get("panels"), list) else ():
             if not isinstance(panel, dict):
                 continue
-            span = _number(panel.pop("span", None)) or DEFAULT_PANEL_SPAN
-            if isinstance(panel.get("minSpan"), int) and not isinstance(panel["minSpan"], bool):
-                panel["minSpan"] = min(GRID_COLUMNS, GRID_COLUMNS // 12 * panel["minSpan"])
-            width = min(max(int(span), 1), 12) * GRID_COLUMNS // 12
-            height = _grid_height(panel["height"]) if panel.get("height") else row_height
-            x, rel_y = area.position(height, width)
-            y = area.y
-            panel["gridPos"] = {"x": x, "y": y + rel_y, "w": width, "h": height}
-            area.add(panel["gridPos"])
-            if row_panel is not None and row_panel["collapsed"]:
-                row_panel["panels"].append(panel)
-            else:
-                panels.append(panel)
+            _place_panel(panel, area, row_height)
+            (row_panel["panels"] if collapsed else panels).append(panel)
+        # Placing a panel may move the row area down; the next row starts below where it ended.
+        y = area.y
         if row_panel is not None:
             panels.append(row_panel)
-        if not (row_panel is not None and row_panel["collapsed"]):
+        if not collapsed:
             y += row_height
     return True
+
+
+def _row_panel(row: dict, y: int, row_height: int) -> dict:
+    """The row panel a legacy row becomes, at height y."""
+    row_panel = {"type": "row", "title": row.get("title", ""), "collapsed": bool(row.get("collapse", False)),
+                 "panels": [], "gridPos": {"x": 0, "y": y, "w": GRID_COLUMNS, "h": row_height}}
+    if row.get("repeat"):
+        row_panel["repeat"] = row["repeat"]
+    return row_panel
+
+
+def _place_panel(panel: dict, area: "_RowArea", row_height: int) -> None:
+    """Turn a panel's span (and height) into a gridPos in the row's area, as Grafana does."""
+    span = _number(panel.pop("span", None)) or DEFAULT_PANEL_SPAN
+    if isinstance(panel.get("minSpan"), int) and not isinstance(panel["minSpan"], bool):
+        panel["minSpan"] = min(GRID_COLUMNS, GRID_COLUMNS // 12 * panel["minSpan"])
+    width = min(max(int(span), 1), 12) * GRID_COLUMNS // 12
+    height = _grid_height(panel["height"]) if panel.get("height") else row_height
+    x, rel_y = area.position(height, width)
+    panel["gridPos"] = {"x": x, "y": area.y + rel_y, "w": width, "h": height}
+    area.add(panel["gridPos"])
 
 
 def _grid_height(height) -> int:
