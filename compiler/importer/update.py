@@ -84,11 +84,33 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
 
     old_rows = {r.title: r for r in old.rows}
     new_rows = {r.title: r for r in new.rows}
+    _plan_removed_rows(editor, old, new_rows, update)
+    _plan_added_rows(editor, old, new, old_rows, update)
+    for title in sorted(set(old_rows) & set(new_rows)):
+        _edit_call(editor, old_rows[title], new_rows[title], "Row", ("panels", "header"), update, f"row '{title}'")
+
+    pairs, added, removed = _match([p for r in old.rows for p in r.panels], [p for r in new.rows for p in r.panels])
+    _plan_changed_panels(editor, pairs, old_json, new_json, update)
+    _plan_removed_panels(editor, old, new_rows, removed, update)
+    _plan_added_panels(editor, new, old_rows, added, update)
+    _reorder(editor, old, new, pairs, added, removed, update)
+    _edit_call(editor, old, new, "Dashboard", ("rows",), update, f"dashboard '{new.uid}'")
+    if editor.edits:
+        update.text = editor.result()
+    return update
+
+
+def _plan_removed_rows(editor: "_Editor", old: Dashboard, new_rows: dict, update: Update) -> None:
+    """Take out of DASHBOARD's rows the rows the new dashboard no longer has."""
     for row in [r for r in old.rows if r.title not in new_rows]:
         if editor.remove_row(old, row):
             update.applied.append(f"row '{row.title}' removed (its panels' functions are left in place)")
         else:
             update.manual.append(f"row '{row.title}' removed: take it out of DASHBOARD's rows by hand")
+
+
+def _plan_added_rows(editor: "_Editor", old: Dashboard, new: Dashboard, old_rows: dict, update: Update) -> None:
+    """Write the new dashboard's new rows, each after the old row it follows."""
     for i, row in enumerate(new.rows):
         if row.title in old_rows:
             continue
@@ -99,10 +121,10 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
                                   + (f" ({', '.join(n + '()' for n in names)})" if names else ""))
         else:
             update.manual.append(f"row '{row.title}' added: put it in DASHBOARD's rows by hand")
-    for title in sorted(set(old_rows) & set(new_rows)):
-        _edit_call(editor, old_rows[title], new_rows[title], "Row", ("panels", "header"), update, f"row '{title}'")
 
-    pairs, added, removed = _match([p for r in old.rows for p in r.panels], [p for r in new.rows for p in r.panels])
+
+def _plan_changed_panels(editor: "_Editor", pairs: list, old_json: dict, new_json: dict, update: Update) -> None:
+    """Edit the calls of the matched panels whose JSON changed (their targets one by one when that is possible)."""
     for a, b in pairs:
         if old_json[id(a)] == new_json[id(b)]:
             continue
@@ -112,6 +134,9 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
                 _edit_call(editor, ta, tb, "Target", (), update, f"panel '{b.title}' target {i + 1}")
             skip = ("targets",)
         _edit_call(editor, a, b, "Panel", skip, update, f"panel '{b.title}'")
+
+
+def _plan_removed_panels(editor: "_Editor", old: Dashboard, new_rows: dict, removed: list, update: Update) -> None:
     for p in removed:
         row = next(r for r in old.rows if any(x is p for x in r.panels))
         if row.title not in new_rows:
@@ -120,6 +145,9 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
             update.applied.append(f"panel '{p.title}' removed from row '{row.title}' (its function is left in place)")
         else:
             update.manual.append(f"panel '{p.title}' removed: take it out of row '{row.title}' by hand")
+
+
+def _plan_added_panels(editor: "_Editor", new: Dashboard, old_rows: dict, added: list, update: Update) -> None:
     for p in added:
         new_row = next(r for r in new.rows if any(x is p for x in r.panels))
         row = old_rows.get(new_row.title)
@@ -130,11 +158,6 @@ def plan(old: Dashboard, imported: Imported, source: str, module: str, names: Na
             update.applied.append(f"panel '{p.title}' added to the end of row '{row.title}' as {name}()")
         else:
             update.manual.append(f"panel '{p.title}' added: put it in row '{row.title}' by hand")
-    _reorder(editor, old, new, pairs, added, removed, update)
-    _edit_call(editor, old, new, "Dashboard", ("rows",), update, f"dashboard '{new.uid}'")
-    if editor.edits:
-        update.text = editor.result()
-    return update
 
 
 def _row_of(d: Dashboard, panel: Panel) -> Row:
