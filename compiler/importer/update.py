@@ -477,12 +477,27 @@ def _ensure_imports(text: str, gen: Writer) -> str:
     model = next((n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "compiler.model"), None)
     have = {a.asname or a.name for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
     existing = {a.name for a in model.names} if model else set()
-    if (model is not None and set(gen.model_names) <= existing and (not gen.uses_omit or "OMIT" in have)
-            and (not gen.uses_common or "c" in have)):
+    if _imports_complete(model, existing, have, gen):
         return text
+    block = _import_block(existing, have, gen)
+    if model is not None:
+        lines[model.lineno - 1:model.end_lineno] = block
+    else:  # after the last import at the top
+        last = max((n.end_lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
+        lines[last:last] = block
+    return "\n".join(lines)
+
+
+def _imports_complete(model: ast.ImportFrom | None, existing: set, have: set, gen: Writer) -> bool:
+    """Whether the module already imports every name the new code uses."""
+    return (model is not None and set(gen.model_names) <= existing and (not gen.uses_omit or "OMIT" in have)
+            and (not gen.uses_common or "c" in have))
+
+
+def _import_block(existing: set, have: set, gen: Writer) -> list[str]:
+    """The import lines that replace the module's `compiler.model` import (constants first, then classes)."""
     block = []
-    names = sorted(({a.name for a in model.names} if model else set()) | set(gen.model_names),
-                   key=lambda n: (not n.isupper(), n))
+    names = sorted(existing | set(gen.model_names), key=lambda n: (not n.isupper(), n))
     if names:
         line = f"from compiler.model import {', '.join(names)}"
         block.append(line if len(line) <= 110 else
@@ -491,12 +506,7 @@ def _ensure_imports(text: str, gen: Writer) -> str:
         block.append("from compiler.passthrough import OMIT")
     if gen.uses_common and "c" not in have:
         block.append("\nfrom . import common as c")
-    if model is not None:
-        lines[model.lineno - 1:model.end_lineno] = block
-    else:  # after the last import at the top
-        last = max((n.end_lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), default=0)
-        lines[last:last] = block
-    return "\n".join(lines)
+    return block
 
 
 def _name(func: ast.AST) -> str | None:
