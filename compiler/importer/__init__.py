@@ -124,14 +124,7 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
     from ..load import load
 
     root = os.path.abspath(root)
-    found: list[Found] = []
-    for path in paths:
-        try:
-            found.extend(read(path))
-        except ReadError as exc:
-            raise LoadError(str(exc)) from None
-        except OSError as exc:
-            raise LoadError(f"{path}: {exc.strerror}") from None
+    found = _read_all(paths)
     if into and len(found) != 1:
         raise UsageError(f"--into names one module, but the files hold {len(found)} dashboards")
     project = load(root)
@@ -148,20 +141,48 @@ def import_dashboards(root: str, paths: list[str], into: str | None = None, forc
                                  "an import updates it there, without --into")
             updates.append(_plan_update(project, f, imported, names, root))
             continue
-        path = destination(root, d, into)
-        rel = os.path.relpath(path, root)
-        if os.path.exists(path) and not force:
-            raise UsageError(f"{rel} exists: choose another --into, or --force to overwrite it")
-        if any(p[1] == path for p in plans):
-            raise UsageError(f"{f.origin}: two imported dashboards would both be written to {rel}: "
-                             "import them one by one with --into")
-        in_package = os.path.dirname(path) == os.path.join(root, "dashboards")
-        text = module_source(d, names, display(f.origin, root), relative_common=in_package)
-        plans.append((f, path, text, imported))
+        plans.append(_plan_new_module(root, f, imported, names, into, force, plans))
+    _refuse_duplicate_uids(plans, updates)
+    return _write_all(root, plans, updates, apply)
+
+
+def _read_all(paths: list[str]) -> list[Found]:
+    """The dashboards in every file of `paths`; a file that cannot be read is a LoadError."""
+    found: list[Found] = []
+    for path in paths:
+        try:
+            found.extend(read(path))
+        except ReadError as exc:
+            raise LoadError(str(exc)) from None
+        except OSError as exc:
+            raise LoadError(f"{path}: {exc.strerror}") from None
+    return found
+
+
+def _plan_new_module(root: str, f: Found, imported, names, into: str | None, force: bool, plans: list) -> tuple:
+    """(found, path, text, imported) of the new module a dashboard the project lacks is written to."""
+    d = imported.dashboard
+    path = destination(root, d, into)
+    rel = os.path.relpath(path, root)
+    if os.path.exists(path) and not force:
+        raise UsageError(f"{rel} exists: choose another --into, or --force to overwrite it")
+    if any(p[1] == path for p in plans):
+        raise UsageError(f"{f.origin}: two imported dashboards would both be written to {rel}: "
+                         "import them one by one with --into")
+    in_package = os.path.dirname(path) == os.path.join(root, "dashboards")
+    text = module_source(d, names, display(f.origin, root), relative_common=in_package)
+    return (f, path, text, imported)
+
+
+def _refuse_duplicate_uids(plans: list, updates: list) -> None:
     uids = [p[3].dashboard.uid for p in plans] + [u.update.uid for u in updates]
     twice = sorted({uid for uid in uids if uids.count(uid) > 1})
     if twice:
         raise UsageError(f"the files hold dashboard '{twice[0]}' more than once: import one of them")
+
+
+def _write_all(root: str, plans: list, updates: list, apply: bool) -> list[Result | Updated]:
+    """Apply the updates (with `apply`) and write the new modules; on any failure put every file back."""
     results: list[Result | Updated] = []
     saved: dict[str, str | None] = {}  # path -> its text before this import (None: it did not exist)
     try:
