@@ -300,6 +300,18 @@ def _patched_object(obj, out: dict, wanted: dict, what: str, carried: list[str])
 
 
 def _patched_panel(panel: Panel, out: dict, wanted: dict, carried: list[str]) -> Panel:
+    targets, own_targets = _patched_targets(panel, out, wanted, carried)
+    patch = _diff_without(out, wanted, ("targets",) if own_targets else ())
+    rest = dict(patch)
+    options = _patch_options(out, rest)
+    options = _patch_transformations(out, wanted, rest, options)
+    if rest:
+        carried.append(f"panel '{panel.title}': passthrough {_listed(_paths(rest))}")
+    return dataclasses.replace(panel, targets=targets, options=options, passthrough=rest)
+
+
+def _patched_targets(panel: Panel, out: dict, wanted: dict, carried: list[str]) -> tuple[tuple, bool]:
+    """The panel's targets with their own passthrough, and whether they had one each (as many in and out)."""
     targets_out, targets_in = out.get("targets"), wanted.get("targets")
     own_targets = isinstance(targets_in, list) and isinstance(targets_out, list) and len(targets_in) == len(targets_out)
     targets = panel.targets
@@ -311,8 +323,12 @@ def _patched_panel(panel: Panel, out: dict, wanted: dict, carried: list[str]) ->
         for t, ref in zip(targets, ref_ids(targets)):
             if t.passthrough:
                 carried.append(f"panel '{panel.title}' target {ref}: passthrough {', '.join(_paths(t.passthrough))}")
-    patch = _diff_without(out, wanted, ("targets",) if own_targets else ())
-    options, rest = {}, dict(patch)
+    return targets, own_targets
+
+
+def _patch_options(out: dict, rest: dict) -> dict:
+    """Move what of the patch's options and fieldConfig is not an omission out of `rest`, into Panel.options."""
+    options = {}
     for key in ("options", "fieldConfig"):
         if isinstance(rest.get(key), dict) and isinstance(out.get(key), dict):
             kept, omitted = _split_omit(rest.pop(key))
@@ -321,18 +337,18 @@ def _patched_panel(panel: Panel, out: dict, wanted: dict, carried: list[str]) ->
             if omitted:
                 rest[key] = omitted
     if "fieldConfig" in options:  # Panel.options holds fieldConfig under its own key
-        options = dict(options.pop("options", {}), fieldConfig=options["fieldConfig"])
-    else:
-        options = options.get("options", {})
+        return dict(options.pop("options", {}), fieldConfig=options["fieldConfig"])
+    return options.get("options", {})
+
+
+def _patch_transformations(out: dict, wanted: dict, rest: dict, options: dict) -> dict:
     # Panel.options also holds transformations, which the emitter appends to the kind's own.
     own, wanted_t = out.get("transformations") or [], wanted.get("transformations")
     if "transformations" in rest and isinstance(wanted_t, list) and wanted_t[:len(own)] == own:
         del rest["transformations"]
         if wanted_t[len(own):]:
             options = dict(options, transformations=wanted_t[len(own):])
-    if rest:
-        carried.append(f"panel '{panel.title}': passthrough {_listed(_paths(rest))}")
-    return dataclasses.replace(panel, targets=targets, options=options, passthrough=rest)
+    return options
 
 
 def _listed(paths: list[str], most: int = 12) -> str:
