@@ -167,47 +167,66 @@ class _Reader:
         self.facts.uses.append(Use(name, where, tuple(self.facts.parsers)))
 
     def stages(self, node: Node) -> None:
-        name = node.name
-        if name == "Selector":
-            for m in node.walk():
-                if m.name == "Matcher" and len(m.children) >= 3:
-                    label, op, value = m.children[:3]
-                    self.facts.matchers.append((self.src(label), self.src(op), unquote(self.src(value))))
-            return
-        if name in ("LabelParser", "JsonExpressionParser", "LogfmtParser", "LogfmtExpressionParser"):
-            kind = next((_PARSERS[c.name] for c in node.walk() if c.name in _PARSERS), "parser")
-            for extraction in (n for n in node.walk() if n.name == "LabelExtractionExpression"):
-                self.facts.created.add(self.src(extraction.children[0]))
-            if name in ("LabelParser", "LogfmtParser"):  # without a list: every field of the line
-                self.facts.parsers.append(kind)
-            return
-        if name == "LabelFilter":
-            for ident in (n for n in node.walk() if n.name == "Identifier"):
-                self.use(self.src(ident), "label filter")
-            return
-        if name in ("LineFormatExpr", "LabelFormatExpr"):
-            strings = [n for n in node.walk() if n.name == "String"]
-            for s in strings:
-                for f in template_fields(unquote(self.src(s))):
-                    self.use(f, "line_format" if name == "LineFormatExpr" else "label_format")
-            if name == "LabelFormatExpr":
-                for m in (n for n in node.walk() if n.name == "LabelFormatMatcher"):
-                    target, *rest = [c for c in m.children if c.name == "Identifier"]
-                    self.facts.created.add(self.src(target))
-                    for source in rest:  # `a=b` renames b: it reads b
-                        self.use(self.src(source), "label_format")
-            return
-        if name == "UnwrapExpr":
-            for ident in (n for n in node.walk() if n.name == "Identifier"):
-                self.use(self.src(ident), "unwrap")
-            return
-        if name == "Grouping":
-            for ident in (n for n in node.walk() if n.name == "Identifier"):
-                self.use(self.src(ident), self.src(node).split("(")[0].strip() or "by")
-            return
-        if name in ("DropLabelsExpr", "KeepLabelsExpr"):
-            for ident in (n for n in node.walk() if n.name == "Identifier"):
-                self.use(self.src(ident), "drop" if name.startswith("Drop") else "keep")
+        # One reader per kind of stage; any other node is walked for the stages inside it, in text order.
+        reader = self._READERS.get(node.name)
+        if reader is not None:
+            getattr(self, reader)(node)
             return
         for child in node.children:
             self.stages(child)
+
+    _READERS = {
+        "Selector": "_selector",
+        "LabelParser": "_parser", "JsonExpressionParser": "_parser",
+        "LogfmtParser": "_parser", "LogfmtExpressionParser": "_parser",
+        "LabelFilter": "_label_filter",
+        "LineFormatExpr": "_format", "LabelFormatExpr": "_format",
+        "UnwrapExpr": "_unwrap",
+        "Grouping": "_grouping",
+        "DropLabelsExpr": "_drop_keep", "KeepLabelsExpr": "_drop_keep",
+    }
+
+    def _idents(self, node: Node) -> list[str]:
+        return [self.src(n) for n in node.walk() if n.name == "Identifier"]
+
+    def _selector(self, node: Node) -> None:
+        for m in node.walk():
+            if m.name == "Matcher" and len(m.children) >= 3:
+                label, op, value = m.children[:3]
+                self.facts.matchers.append((self.src(label), self.src(op), unquote(self.src(value))))
+
+    def _parser(self, node: Node) -> None:
+        kind = next((_PARSERS[c.name] for c in node.walk() if c.name in _PARSERS), "parser")
+        for extraction in (n for n in node.walk() if n.name == "LabelExtractionExpression"):
+            self.facts.created.add(self.src(extraction.children[0]))
+        if node.name in ("LabelParser", "LogfmtParser"):  # without a list: every field of the line
+            self.facts.parsers.append(kind)
+
+    def _label_filter(self, node: Node) -> None:
+        for ident in self._idents(node):
+            self.use(ident, "label filter")
+
+    def _format(self, node: Node) -> None:
+        name = node.name
+        strings = [n for n in node.walk() if n.name == "String"]
+        for s in strings:
+            for f in template_fields(unquote(self.src(s))):
+                self.use(f, "line_format" if name == "LineFormatExpr" else "label_format")
+        if name == "LabelFormatExpr":
+            for m in (n for n in node.walk() if n.name == "LabelFormatMatcher"):
+                target, *rest = [c for c in m.children if c.name == "Identifier"]
+                self.facts.created.add(self.src(target))
+                for source in rest:  # `a=b` renames b: it reads b
+                    self.use(self.src(source), "label_format")
+
+    def _unwrap(self, node: Node) -> None:
+        for ident in self._idents(node):
+            self.use(ident, "unwrap")
+
+    def _grouping(self, node: Node) -> None:
+        for ident in self._idents(node):
+            self.use(ident, self.src(node).split("(")[0].strip() or "by")
+
+    def _drop_keep(self, node: Node) -> None:
+        for ident in self._idents(node):
+            self.use(ident, "drop" if node.name.startswith("Drop") else "keep")
