@@ -16,25 +16,37 @@ def prepare(dash, ctx=None) -> str:
     reason = getattr(dash, "logql_unavailable", None)
     if reason is not None:
         return reason
-    plugins = {v.name: v.query for v in dash.variables if v.kind == "datasource"}
-    found = {id(p): [t for t in p.targets if _is_loki(t.datasource, p.datasource, plugins)
-                     and isinstance(t.expr, str) and t.expr.strip()] for p in dash.panels}
+    found = _found_targets(dash)
     texts = [logql.prepare(t.expr) for ts in found.values() for t in ts]
     if dash.model is not None and ctx is not None:
-        # One Node start for all of the project's dashboards: the others' trees are kept for them.
-        texts += [logql.prepare(t.expr) for d in getattr(ctx.project, "dashboards", ()) for p in d.panels
-                  for t in p.targets if t.datasource == LOKI and isinstance(t.expr, str) and t.expr.strip()]
-    reason = ""
-    trees: dict = {}
-    try:
-        trees = logql.parse_many(texts)
-    except logql.Unavailable as exc:
-        reason = str(exc)
+        texts += _project_texts(ctx)
+    trees, reason = _parse_all(texts)
     for panel in dash.panels:
         panel.logql_targets = [(t, logql.read(t.expr, trees[logql.prepare(t.expr)])) for t in found[id(panel)]
                                if logql.prepare(t.expr) in trees]
     dash.logql_unavailable = reason
     return reason
+
+
+def _found_targets(dash) -> dict:
+    """id(panel) -> the panel's Loki targets with a query."""
+    plugins = {v.name: v.query for v in dash.variables if v.kind == "datasource"}
+    return {id(p): [t for t in p.targets if _is_loki(t.datasource, p.datasource, plugins)
+                    and isinstance(t.expr, str) and t.expr.strip()] for p in dash.panels}
+
+
+def _project_texts(ctx) -> list:
+    # One Node start for all of the project's dashboards: the others' trees are kept for them.
+    return [logql.prepare(t.expr) for d in getattr(ctx.project, "dashboards", ()) for p in d.panels
+            for t in p.targets if t.datasource == LOKI and isinstance(t.expr, str) and t.expr.strip()]
+
+
+def _parse_all(texts: list) -> tuple[dict, str]:
+    """(the trees of `texts`, '') or ({}, the reason LogQL cannot be parsed)."""
+    try:
+        return logql.parse_many(texts), ""
+    except logql.Unavailable as exc:
+        return {}, str(exc)
 
 
 def loki_targets(dash) -> list:

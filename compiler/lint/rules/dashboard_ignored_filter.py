@@ -80,28 +80,39 @@ def _loki(dash, wanted: dict, values: dict, ctx):
     texts = {id(t): promql.expand(t.expr, values) for _, t in targets}
     batch = list(texts.values())
     if dash.model is not None:
-        # One Node start for the whole project: every dashboard's texts, for this rule and the logql/* rules.
-        for d in getattr(ctx.project, "dashboards", ()):
-            own = {name: marker(name) for name in filters(d.variables)}
-            for p in d.panels:
-                for t in p.targets:
-                    if t.datasource == lt.LOKI and t.expr.strip():
-                        batch += [promql.expand(t.expr, own), logql.prepare(t.expr)]
+        batch += _project_batch(ctx)
     try:
         trees = logql.parse_many(batch)
     except logql.Unavailable:
         return  # logql/syntax says why
     for panel, target in targets:
         text = texts[id(target)]
-        ignored = set()
-        for sel in (n for n in trees[text].walk() if n.name == "Selector"):
-            values_used = [logql.unquote(text[m.children[2].start:m.children[2].end])
-                           for m in sel.walk() if m.name == "Matcher" and len(m.children) >= 3
-                           and text[m.children[1].start:m.children[1].end] in ("=", "=~")]
-            ignored |= {name for name in wanted if not any(marker(name) in v for v in values_used)}
-        for name in sorted(ignored):
+        for name in sorted(_ignored_filters(text, trees[text], wanted)):
             yield (f"panel '{panel.title}' target {target.ref_id}: the LogQL stream selector ignores the "
                    f"dashboard's `${name}` filter: add `{wanted[name]}=~\"${name}\"`")
+
+
+def _project_batch(ctx) -> list:
+    # One Node start for the whole project: every dashboard's texts, for this rule and the logql/* rules.
+    batch = []
+    for d in getattr(ctx.project, "dashboards", ()):
+        own = {name: marker(name) for name in filters(d.variables)}
+        for p in d.panels:
+            for t in p.targets:
+                if t.datasource == lt.LOKI and t.expr.strip():
+                    batch += [promql.expand(t.expr, own), logql.prepare(t.expr)]
+    return batch
+
+
+def _ignored_filters(text: str, tree, wanted: dict) -> set:
+    """The dashboard filters some stream selector of the query does not match on (with = or =~)."""
+    ignored = set()
+    for sel in (n for n in tree.walk() if n.name == "Selector"):
+        values_used = [logql.unquote(text[m.children[2].start:m.children[2].end])
+                       for m in sel.walk() if m.name == "Matcher" and len(m.children) >= 3
+                       and text[m.children[1].start:m.children[1].end] in ("=", "=~")]
+        ignored |= {name for name in wanted if not any(marker(name) in v for v in values_used)}
+    return ignored
 
 
 def _filtered(sel, mark: str) -> bool:
