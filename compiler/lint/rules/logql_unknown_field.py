@@ -31,26 +31,38 @@ def check(obj, ctx):
         streams = lt.streams(ctx, facts)
         if not streams:
             continue
-        labels = {label for s in streams for label in s.labels}
-        labels |= {ctx.config.CLUSTER_LABEL} if getattr(ctx.config, "CLUSTER_LABEL", "") else set()
-        fields = {f for s in streams for f in s.fields}
-        apps = ", ".join(sorted(s.app for s in streams))
-        seen = set()
-        for use in facts.uses:
-            if use.name in seen or use.name in labels or use.name in facts.created or use.name in logql.BUILTIN_LABELS:
-                continue
-            if any(p != "json" for p in use.after):
-                continue  # logfmt, regexp, pattern: fields the catalog does not describe
-            seen.add(use.name)
-            if "json" not in use.after:
-                if use.name in fields:
-                    yield (f"target {target.ref_id}: {use.where} reads `{use.name}` before a `| json` stage "
-                           "has extracted it")
-                else:
-                    yield (f"target {target.ref_id}: {use.where} reads `{use.name}`, which is no stream label "
-                           "(and no `| json` stage precedes it)")
-            elif use.name not in fields:
-                close = difflib.get_close_matches(use.name, sorted(fields | labels), n=1)
-                hint = f" (did you mean `{close[0]}`?)" if close else ""
-                yield (f"target {target.ref_id}: {use.where} reads `{use.name}`, a field the {apps} log lines "
-                       f"do not have{hint}")
+        yield from _target_problems(target, facts, streams, ctx)
+
+
+def _target_problems(target, facts, streams: list, ctx):
+    """One message per field the target reads that its streams' lines lack (each field once)."""
+    labels = {label for s in streams for label in s.labels}
+    labels |= {ctx.config.CLUSTER_LABEL} if getattr(ctx.config, "CLUSTER_LABEL", "") else set()
+    fields = {f for s in streams for f in s.fields}
+    apps = ", ".join(sorted(s.app for s in streams))
+    seen = set()
+    for use in facts.uses:
+        if use.name in seen or use.name in labels or use.name in facts.created or use.name in logql.BUILTIN_LABELS:
+            continue
+        if any(p != "json" for p in use.after):
+            continue  # logfmt, regexp, pattern: fields the catalog does not describe
+        seen.add(use.name)
+        problem = _use_problem(target, use, fields, labels, apps)
+        if problem:
+            yield problem
+
+
+def _use_problem(target, use, fields: set, labels: set, apps: str) -> str | None:
+    """What is wrong with one read of a field the query did not create, or None."""
+    if "json" not in use.after:
+        if use.name in fields:
+            return (f"target {target.ref_id}: {use.where} reads `{use.name}` before a `| json` stage "
+                    "has extracted it")
+        return (f"target {target.ref_id}: {use.where} reads `{use.name}`, which is no stream label "
+                "(and no `| json` stage precedes it)")
+    if use.name not in fields:
+        close = difflib.get_close_matches(use.name, sorted(fields | labels), n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        return (f"target {target.ref_id}: {use.where} reads `{use.name}`, a field the {apps} log lines "
+                f"do not have{hint}")
+    return None
