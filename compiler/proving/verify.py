@@ -240,28 +240,36 @@ class Report:
         out.append("rules (instant query at the end of the data)")
         out += _table(self.rules, ("rule", "query", "series"), group_col=True)
         out.append("")
-        out.append("alert scenarios (promtool test rules)")
+        out += self._scenario_lines()
+        if self.installations:
+            out.append(f"installations told apart ({self.installations_what})")
+            out += _table(self.installations, ("target", "target", "series"), group_col=True)
+            out.append("")
+        out.append(self._summary())
+        return out
+
+    def _scenario_lines(self) -> list[str]:
+        out = ["alert scenarios (promtool test rules)"]
         width = max((len(c.group) for c in self.scenarios), default=5)
         for c in self.scenarios:
             out.append(f"  {'pass' if c.ok else 'FAIL'}  {c.group:<{width}}  {c.item}")
             out += [f"        {line}" for line in c.error.splitlines()]
         out.append("")
+        return out
+
+    def _summary(self) -> str:
+        """The last line: OK or FAILED, and how many of each kind of check there were."""
         apart = [c for c in self.installations if not c.skipped]
-        if self.installations:
-            out.append(f"installations told apart ({self.installations_what})")
-            out += _table(self.installations, ("target", "target", "series"), group_col=True)
-            out.append("")
         failed = sum(not c.ok for c in self.panels + self.rules + self.scenarios + self.installations)
         figures = ", ".join(f"{k} {v}" for k, v in self.figures.items())
         static = sum(1 for c in self.panels if c.skipped == STATIC_LOGQL)
-        out.append(f"{'FAILED' if failed else 'OK'}: {sum(c.series is not None for c in self.panels)} targets with data, "
-                   f"{static} LogQL targets checked statically, "
-                   f"{sum(1 for c in self.panels if c.skipped and c.skipped != STATIC_LOGQL)} skipped, "
-                   f"{len(self.rules)} rule queries, "
-                   f"{sum(c.ok for c in self.scenarios)}/{len(self.scenarios)} scenarios passed"
-                   + (f", installations told apart by {sum(c.ok for c in apart)}/{len(apart)} targets" if apart else "")
-                   + (f", {failed} failed" if failed else "") + (f" ({figures})" if figures else ""))
-        return out
+        return (f"{'FAILED' if failed else 'OK'}: {sum(c.series is not None for c in self.panels)} targets with data, "
+                f"{static} LogQL targets checked statically, "
+                f"{sum(1 for c in self.panels if c.skipped and c.skipped != STATIC_LOGQL)} skipped, "
+                f"{len(self.rules)} rule queries, "
+                f"{sum(c.ok for c in self.scenarios)}/{len(self.scenarios)} scenarios passed"
+                + (f", installations told apart by {sum(c.ok for c in apart)}/{len(apart)} targets" if apart else "")
+                + (f", {failed} failed" if failed else "") + (f" ({figures})" if figures else ""))
 
 
 def _table(checks: list[Check], head: tuple[str, str, str], group_col: bool = False) -> list[str]:
