@@ -26,7 +26,7 @@ test: $(STAMP) $(NODE_STAMP) tools
 # The loop to run while changing definitions or the compiler: no real Prometheus or
 # Alertmanager, nothing marked slow (pyproject.toml's markers); `make test` runs everything.
 test-fast: $(STAMP) $(NODE_STAMP)
-	$(PY) -m pytest -q -m "not e2e and not slow and not house"
+	$(PY) -m pytest -q -n auto -m "not e2e and not slow and not house"
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
