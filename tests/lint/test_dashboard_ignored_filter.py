@@ -28,6 +28,9 @@ REQUESTS = "codeverify_http_requests_total"
                  id="a recorded series may have aggregated the label away"),
     pytest.param('sum(rate(unknown_metric_total[5m]))', FILTERS, ["cluster", "namespace"],
                  id="an unknown series may have the label"),
+    # kube-prometheus kubelet "Running Kubelets": counts every kubelet of the cluster on purpose.
+    pytest.param('sum(kubelet_node_name{cluster=~"$cluster", namespace=~"$namespace"})', FILTERS + ("instance",), [],
+                 id="a drill-down variable is not an installation filter"),
 ])
 def test_ignored_filter(lint_dashboard, expr, variables, ignored):
     messages = lint_dashboard(dashboard(panel(expr), variables=variables), rule)

@@ -5,6 +5,9 @@ are its filters (namespace, cluster, ...). Every series selector of every Promet
 query on that dashboard must use each filter in a matcher (`<label>=~"$var"`, or
 another label built from it, as the Grafana mixins' `job=~"($namespace)/querier"`).
 LogQL stream selectors likewise.
+Only the installation filters count (the `namespace` label and config.CLUSTER_LABEL): a
+drill-down variable such as `$instance` picks one member for the panels that show one,
+and a "Running Kubelets" stat that counts them all ignores it on purpose.
 Exempt: a series that cannot carry the label (a catalog metric without it), and a
 recorded series (a name with `:`) whose labels are unknown, since its rule may have
 aggregated the label away (`apiserver_request:availability30d` has no `instance`).
@@ -49,7 +52,8 @@ def marker(name: str) -> str:
 
 
 def check(dash, ctx):
-    wanted = filters(dash.variables)
+    installation = {"namespace", getattr(ctx.project.config, "CLUSTER_LABEL", "") or "cluster"}
+    wanted = {name: label for name, label in filters(dash.variables).items() if label in installation}
     if not wanted:
         return
     values = {name: marker(name) for name in wanted}
