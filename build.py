@@ -265,13 +265,16 @@ def _verify_live(obj, url, since, token_file, timeout, fmt):
               help="Report RULE as error, warning or off (repeatable); overrides config.LINT_RULES.")
 @click.option("--catalog-strict", is_flag=True,
               help="Report every metric the catalog does not define, not only names in its namespace.")
+@click.option("--no-cache", is_flag=True,
+              help="With PATHs: read config.py and catalog.py afresh, not from (nor into) .lint_cache/.")
 @click.pass_context
-def lint_cmd(ctx, paths, fmt, strict, max_bytes, disable, severity, catalog_strict):
+def lint_cmd(ctx, paths, fmt, strict, max_bytes, disable, severity, catalog_strict, no_cache):
     """Lint the definitions, or PATHs (rule files, PrometheusRules, dashboards, ConfigMaps; directories walked)."""
     from compiler.lint.command import lint as run_lint
 
     code, text, summary = _run(lambda: run_lint(ctx.obj["root"], paths, fmt, strict or ctx.obj["strict"],
-                                                disable, severity, catalog_strict, max_bytes=max_bytes),
+                                                disable, severity, catalog_strict, max_bytes=max_bytes,
+                                                no_cache=no_cache),
                                ctx.obj["debug"])
     click.echo(text, nl=False)
     click.echo(summary, err=True)

@@ -1,27 +1,27 @@
 """The catalog index: resolve a series name to the metric family that produces it."""
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from collections import namedtuple
+from collections.abc import Iterable, Mapping
 
-from .model import COUNTER, GAUGE, HISTOGRAM, SUMMARY, Metric, MetricSource
+from .names import COUNTER, GAUGE, HISTOGRAM, SUMMARY
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing on the lint's start-up path
+if TYPE_CHECKING:
+    from .model import Metric, MetricSource
 
 
-@dataclass(frozen=True)
-class Series:
-    """What a series name resolves to: its family, the series' type and labels.
+class Series(namedtuple("Series", ("name", "metric", "type", "labels", "suffix"), defaults=("",))):
+    """What a series name resolves to: its family (`metric`, None for a recorded output),
+    the series' type and labels, and the suffix of the family's name it adds.
 
     `type` is the type of the series itself: a histogram's `_bucket`, `_sum` and
     `_count` are counters; its base name produces no series at all (type None).
     `labels` is None when unknown (recording-rule outputs), which disables label checks.
+    A named tuple, not a dataclass, for the lint's start-up (compiler/names.py).
     """
 
-    name: str
-    metric: Metric | None
-    type: str | None
-    labels: frozenset[str] | None
-    suffix: str = ""
+    __slots__ = ()
 
 
 # Series a histogram or summary family exposes, with the label each suffix adds.
@@ -75,6 +75,8 @@ class Catalog:
     def suggest(self, series_name: str) -> str | None:
         # Only series of catalog metrics: recorded outputs can number thousands in an
         # external rule file, and difflib over all of them costs milliseconds per name.
+        import difflib
+
         names = [name for name, s in self._series.items() if s.metric is not None]
         close = difflib.get_close_matches(series_name, names, n=1, cutoff=0.75)
         return close[0] if close else None

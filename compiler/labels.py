@@ -22,7 +22,7 @@ rules contribute the labels of their expressions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import lru_cache
 
 import promql_parser as pp
@@ -41,10 +41,10 @@ KEEP_LABELS = frozenset({"topk", "bottomk", "limitk", "limit_ratio"})
 _NO_LABELS = frozenset({"vector", "time", "scalar", "pi"})
 
 
-@dataclass(frozen=True)
-class LabelSet:
-    sure: frozenset  # every result series carries these
-    may: frozenset | None  # no result series carries others; None: unknown
+class LabelSet(namedtuple("LabelSet", ("sure", "may"))):
+    """sure: labels every result series carries; may: the labels any can carry (None: unknown)."""
+
+    __slots__ = ()
 
     def has(self, label: str) -> bool:
         """Whether a result series can carry `label` (True when unknown)."""

@@ -3,21 +3,22 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the lint's start-up, compiler/names.py)
 if TYPE_CHECKING:  # only a type here; importing the model costs the lint's start-up
     from .model import Source
 
 SEP = " › "
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    file: str  # relative to the project root, with forward slashes
-    line: int | None = None
-    path: tuple[str, ...] = ()
+# A named tuple, not a dataclass: immutable, ordered and hashable alike, without the cost of
+# importing and generating a dataclass at the start of every `build.py lint FILE` (compiler/names.py).
+class Location(namedtuple("Location", ("file", "line", "path"), defaults=(None, ()))):
+    """file: relative to the project root, with forward slashes; line: 1-based or None;
+    path: the objects from the file down (group, rule, ...)."""
+
+    __slots__ = ()
 
     @classmethod
     def of(cls, src: Source, root: str, *path: str) -> "Location":

@@ -11,13 +11,10 @@ with whether a `| json` stage had extracted the line's fields by then.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import subprocess
-from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from collections import namedtuple
+from collections.abc import Iterable, Iterator
 
 from . import promql
 
@@ -36,12 +33,12 @@ class Unavailable(RuntimeError):
     """Node or the npm packages are missing: LogQL cannot be checked."""
 
 
-@dataclass(frozen=True)
-class Node:
-    name: str
-    start: int
-    end: int
-    children: tuple["Node", ...] = ()
+# Named tuples and a plain class, not dataclasses: the rules that import this module are
+# loaded by every `build.py lint FILE`, whose start-up is its cost (compiler/names.py).
+class Node(namedtuple("Node", ("name", "start", "end", "children"), defaults=((),))):
+    """A node of the syntax tree: its grammar name, its span [start, end) and its child nodes."""
+
+    __slots__ = ()
 
     def walk(self) -> Iterator["Node"]:
         """This node and every node under it, in text order."""
@@ -66,6 +63,10 @@ def parse_many(texts: Iterable[str]) -> dict[str, Node]:
     texts = list(dict.fromkeys(texts))
     todo = [t for t in texts if t not in _trees]
     if todo:
+        import json  # with subprocess, only when there is LogQL to parse: not on a rule file's lint
+        import shutil
+        import subprocess
+
         node = shutil.which("node")
         if node is None:
             raise Unavailable(f"`node` not found: {INSTALL_HINT}")
@@ -92,23 +93,21 @@ def prepare(expr: str) -> str:
 # --- what a query reads ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Use:
-    """A label or field a pipeline stage reads, and whether `| json` had run by then."""
+class Use(namedtuple("Use", ("name", "where", "after"))):
+    """A label or field a pipeline stage reads (`where`: "label filter", "line_format", "unwrap",
+    "by", ...), and the parser stages (json, logfmt, ...) before it (`after`)."""
 
-    name: str
-    where: str  # "label filter", "line_format", "unwrap", "by", ...
-    after: tuple[str, ...]  # the parser stages (json, logfmt, ...) before it
+    __slots__ = ()
 
 
-@dataclass
 class Facts:
-    text: str
-    error: str = ""  # a syntax error, with where it is
-    matchers: list[tuple[str, str, str]] = field(default_factory=list)  # stream selectors: (label, op, value)
-    uses: list[Use] = field(default_factory=list)
-    created: set[str] = field(default_factory=set)  # labels the query makes (json a="b", label_format a=...)
-    parsers: list[str] = field(default_factory=list)
+    def __init__(self, text: str):
+        self.text = text
+        self.error = ""  # a syntax error, with where it is
+        self.matchers: list[tuple[str, str, str]] = []  # stream selectors: (label, op, value)
+        self.uses: list[Use] = []
+        self.created: set[str] = set()  # labels the query makes (json a="b", label_format a=...)
+        self.parsers: list[str] = []
 
 
 def read(expr: str, tree: Node | None = None) -> Facts:
@@ -148,6 +147,8 @@ def template_fields(template: str) -> list[str]:
 def unquote(literal: str) -> str:
     if literal.startswith("`"):
         return literal[1:-1]
+    import json
+
     try:
         return json.loads(literal)
     except ValueError:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import conventions, promql
+from .names import (  # noqa: F401 (re-exported: the model's vocabulary)
+    COUNTER, GAUGE, HISTOGRAM, LOKI, METRIC_TYPES, PROMETHEUS, SUMMARY, fill_ref_ids, ref_ids)
 from .typecheck import checked
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -48,10 +50,6 @@ def _src_field():
 
 
 # --- catalog -----------------------------------------------------------------
-
-COUNTER, GAUGE, HISTOGRAM, SUMMARY = "counter", "gauge", "histogram", "summary"
-METRIC_TYPES = (COUNTER, GAUGE, HISTOGRAM, SUMMARY)
-
 
 @dataclass(frozen=True)
 @checked
@@ -107,9 +105,6 @@ class LogStream:
 
 # --- dashboards ----------------------------------------------------------------
 
-PROMETHEUS, LOKI = "prometheus", "loki"
-
-
 @dataclass(frozen=True)
 @checked
 class Target:
@@ -135,29 +130,6 @@ class Target:
             raise ValueError(f"Target: `format` must be time_series, table or heatmap, not {self.format!r}")
         if self.exemplar and self.datasource != PROMETHEUS:
             raise ValueError("Target: `exemplar` needs a PROMETHEUS target (exemplars come from Prometheus)")
-
-
-def ref_ids(targets: Iterable[Target]) -> list[str]:
-    """Each target's refId: its own, else the next unused letter A, B, ... in order."""
-    return fill_ref_ids([t.ref_id for t in targets])
-
-
-def fill_ref_ids(own: list[str]) -> list[str]:
-    """`own` refIds with each empty one given the next unused letter A, B, ... in order."""
-    taken = {ref for ref in own if ref}
-    # A..Z, then AA, AB, ... as Grafana continues
-    letters = (chr(65 + i) if i < 26 else chr(64 + i // 26) + chr(65 + i % 26) for i in range(26 * 27))
-    out = []
-    for ref in own:
-        if ref:
-            out.append(ref)
-            continue
-        ref = next(letters)
-        while ref in taken:
-            ref = next(letters)
-        taken.add(ref)
-        out.append(ref)
-    return out
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ Nothing here writes to disk; build.py decides whether to write or check.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -174,7 +173,7 @@ def collapse_generated(findings: list[Finding], project: Project) -> list[Findin
     for same in groups.values():
         first = same[0]
         more = f" (and in {len(same) - 1} more rules generated from this SLO)" if len(same) > 1 else ""
-        out.append(dataclasses.replace(first, message=first.message + more))
+        out.append(first._replace(message=first.message + more))
     return sorted(out)
 
 

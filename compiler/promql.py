@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import resource
 from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
 
 import promql_parser as pp
 

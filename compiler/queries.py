@@ -11,8 +11,7 @@ origin, the legend, and what follows from them: `expanded`, `ast`, `error`,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from collections.abc import Mapping
 
 from . import promql
 from .location import Location
@@ -20,20 +19,25 @@ from .location import Location
 PANEL, ALERT, RECORD, SLO = "panel", "alert", "record", "slo"
 
 
-@dataclass
 class Query:
-    location: Location
-    expr: str  # as written, Grafana variables included
-    origin: str  # PANEL, ALERT, RECORD or SLO
-    ignore: Mapping[str, str] = field(default_factory=dict)
-    legend: str = ""  # a panel target's legend format
-    expanded: str = ""
-    _ast: object = field(default=None, repr=False)
-    _error: str | None = field(default=None, repr=False)  # None: not parsed yet
-    _nodes: list | None = field(default=None, repr=False)
+    """A plain class, not a dataclass, for the lint's start-up (compiler/names.py)."""
 
-    def __post_init__(self) -> None:
-        self.expanded = promql.expand(self.expr) if self.origin == PANEL else self.expr
+    __slots__ = ("location", "expr", "origin", "ignore", "legend", "expanded", "_ast", "_error", "_nodes")
+
+    def __init__(self, location: Location, expr: str, origin: str, ignore: Mapping[str, str] | None = None,
+                 legend: str = ""):
+        self.location = location
+        self.expr = expr  # as written, Grafana variables included
+        self.origin = origin  # PANEL, ALERT, RECORD or SLO
+        self.ignore = ignore if ignore is not None else {}
+        self.legend = legend  # a panel target's legend format
+        self.expanded = promql.expand(expr) if origin == PANEL else expr
+        self._ast = None
+        self._error: str | None = None  # None: not parsed yet
+        self._nodes: list | None = None
+
+    def __repr__(self) -> str:
+        return f"Query({self.location!r}, {self.expr!r}, {self.origin!r})"
 
     # Parsed on first use, not when made: every query of a file is made before the lint
     # starts, and a large tree costs memory quadratic in its operators (promql.parse),

@@ -166,8 +166,7 @@ def test_throwaway(lint_dashboard, title, message):
 def add_lint_rule(root) -> set[str]:
     """Recipe 3: the rule module, its line in the registry, its test table."""
     write(root, "compiler/lint/rules/dashboard_throwaway.py", RULE)
-    edit(root, "compiler/lint/registry.py", r"^from \.rules import \(\n", "from .rules import (\n    dashboard_throwaway,\n")
-    edit(root, "compiler/lint/registry.py", r"^RULES = \(\n", "RULES = (\n    dashboard_throwaway,\n")
+    edit(root, "compiler/lint/registry.py", r"^TABLE = \(\n", 'TABLE = (\n    ("dashboard/throwaway", "panel"),\n')
     write(root, "tests/lint/test_dashboard_throwaway.py", RULE_TEST)
     return {"compiler/lint/rules/dashboard_throwaway.py", "compiler/lint/registry.py",
             "tests/lint/test_dashboard_throwaway.py"}

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..location import Location
-from ..model import ref_ids
+from ..names import ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from . import views
 from .finding import ERROR, WARNING, Finding
@@ -41,14 +40,12 @@ def scopes(rule) -> tuple[str, ...]:
     return (rule.SCOPE,) if isinstance(rule.SCOPE, str) else tuple(rule.SCOPE)
 
 
-@dataclass
+# Plain classes, not dataclasses, for the start-up of `build.py lint FILE` (compiler/names.py).
 class Suppression:
     """One `lint_ignore` entry (or `# lint: ignore` comment): a rule id and its reason."""
 
-    rule: str
-    reason: object
-    location: Location
-    used: bool = False
+    def __init__(self, rule: str, reason: object, location: Location, used: bool = False):
+        self.rule, self.reason, self.location, self.used = rule, reason, location, used
 
 
 def suppressions(ignore: Mapping | None, location: Location) -> dict[str, Suppression]:
@@ -57,26 +54,19 @@ def suppressions(ignore: Mapping | None, location: Location) -> dict[str, Suppre
     return {str(rule): Suppression(str(rule), reason, location) for rule, reason in ignore.items()}
 
 
-@dataclass
 class Subject:
     """One object a rule looks at: the object, where it is, and what it suppresses."""
 
-    scope: str
-    obj: object
-    location: Location
-    ignore: dict = field(default_factory=dict)  # rule id -> Suppression
+    def __init__(self, scope: str, obj: object, location: Location, ignore: dict | None = None):
+        self.scope, self.obj, self.location = scope, obj, location
+        self.ignore = ignore if ignore is not None else {}  # rule id -> Suppression
 
 
-@dataclass
 class Context:
-    project: object
-    catalog: object
-    config: object
-    known: object = None  # labels.Known: what may be assumed of a selector's series (default: strict)
-
-    def __post_init__(self) -> None:
-        if self.known is None:
-            self.known = known(self.project, self.catalog, self.config, strict=True)
+    def __init__(self, project: object, catalog: object, config: object, known_: object = None):
+        self.project, self.catalog, self.config = project, catalog, config
+        # labels.Known: what may be assumed of a selector's series (default: strict)
+        self.known = known_ if known_ is not None else known(project, catalog, config, strict=True)
 
 
 # CodeVerify's defaults for the lint settings of config.py (a project may omit them).
@@ -253,9 +243,9 @@ SPLIT_FROM = 2000  # subjects; below this a fork costs more than it saves
 
 def _suppression_findings(sups: Iterable[Suppression], ran: set[str]) -> Iterator[Finding]:
     """Ignores of no rule, without a reason, or (for the rules that ran) matching nothing."""
-    from .registry import RULES  # a subset run (one rule's tests) still knows every rule's id
+    from .registry import IDS  # a subset run (one rule's tests) still knows every rule's id
 
-    known = ran | {r.ID for r in RULES}
+    known = ran | set(IDS)
     for sup in sups:
         if sup.rule not in known:
             yield Finding(sup.location, IGNORE_RULE, WARNING, f"ignores `{sup.rule}`, which is not a lint rule")

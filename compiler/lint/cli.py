@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-FLAGS = {"--strict": "strict", "--catalog-strict": "catalog_strict"}
+FLAGS = {"--strict": "strict", "--catalog-strict": "catalog_strict", "--no-cache": "no_cache"}
 VALUED = {"--format": "fmt", "--disable": "disable", "--severity": "severity", "--max-file-size": "max_bytes"}
 FORMATS = ("text", "json", "sarif")
 
@@ -20,7 +20,7 @@ FORMATS = ("text", "json", "sarif")
 def parse(argv: list[str]) -> dict | None:
     """The options of `lint PATH...`, or None for anything click should handle."""
     opts: dict = {"fmt": "text", "strict": False, "catalog_strict": False, "disable": [], "severity": [], "paths": [],
-                  "max_bytes": None}
+                  "max_bytes": None, "no_cache": False}
     args = iter(argv)
     for arg in args:
         if arg == "--":
@@ -99,33 +99,25 @@ class _Stopped(BaseException):
 
 
 def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
-    from . import has_errors, report
+    from . import has_errors, project_cache, report
     from .command import policy_of
+    from . import registry
     from .external import MAX_FILE_BYTES, lint_files
-    from .registry import RULES
 
-    project = load_light(root)
+    project = project_cache.load(root, load_fresh, use_cache=not opts.get("no_cache"))
     policy = policy_of(project.config, opts["disable"], opts["severity"])
-    rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
+    # Each rule imported when an object of its scope comes up: a rule file's lint imports no dashboard rule.
+    rules = registry.lazy(i for i in registry.IDS if not policy.disabled_everywhere(i))
     findings = policy.apply(lint_files(project, opts["paths"], rules=rules, catalog_strict=opts["catalog_strict"],
                                        max_bytes=opts.get("max_bytes") or MAX_FILE_BYTES))
     code = 1 if has_errors(findings, opts["strict"]) else 0
-    return code, report.render(findings, opts["fmt"], RULES), report.summary(findings)
+    described = registry.RULES if opts["fmt"] == "sarif" else ()  # SARIF describes every rule
+    return code, report.render(findings, opts["fmt"], described), report.summary(findings)
 
 
-class LightProject:
-    """What linting other files needs of a project: root, config, catalog and recording rules."""
-
-    def __init__(self, root, config, catalog, groups=()):
-        self.root, self.config, self.catalog, self.groups = root, config, catalog, tuple(groups)
-        self.dashboards, self.slos, self.slo_groups, self.routing = (), (), (), None
-
-    def all_groups(self):
-        return self.groups
-
-
-def load_light(root: str) -> LightProject:
-    """config.py and catalog.py of `root`, checked as a full load checks them (compiler/load.py)."""
+def load_fresh(root: str) -> tuple:
+    """config.py and catalog.py of `root`, checked as a full load checks them (compiler/load.py):
+    (config, metrics, sources, external labels), for compiler/lint/project_cache.py."""
     from .. import load as loader
     from ..errors import LoadError
     from ..model import Metric, MetricSource
@@ -145,4 +137,4 @@ def load_light(root: str) -> LightProject:
     loader.check_config(config, loader.CONFIG)
     metrics = loader._expect(catalog_mod, "METRICS", Metric, root)
     sources = loader._expect(catalog_mod, "SOURCES", MetricSource, root)
-    return LightProject(root, config, loader.catalog_of(config, metrics, sources))
+    return config, metrics, sources, loader.catalog_of(config, metrics, sources).external_labels

@@ -1,7 +1,6 @@
 """`build.py lint [PATH...]`: lint the definitions, or external files against the catalog."""
 from __future__ import annotations
 
-from ..load import load
 from . import has_errors, report, run, subjects
 from .policy import Policy
 
@@ -11,13 +10,13 @@ FRAMEWORK_IDS = ("input/read", "input/parse", "input/unknown", "lint/ignore")
 
 def policy_of(config, disable=(), severity=()) -> Policy:
     """The lint policy of a project's config (and the command line); UsageError for what it cannot read."""
-    from .registry import RULES
+    from .registry import IDS
 
-    return Policy.build(config, disable, severity, [r.ID for r in RULES] + list(FRAMEWORK_IDS))
+    return Policy.build(config, disable, severity, list(IDS) + list(FRAMEWORK_IDS))
 
 
 def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(), severity=(),
-         catalog_strict: bool = False, max_bytes: int | None = None) -> tuple[int, str, str]:
+         catalog_strict: bool = False, max_bytes: int | None = None, no_cache: bool = False) -> tuple[int, str, str]:
     """(exit status, report for stdout, one-line summary for stderr); raises LoadError/UsageError."""
     from .registry import RULES
 
@@ -25,7 +24,10 @@ def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(
         from .cli import lint_paths
 
         return lint_paths(root, {"paths": list(paths), "fmt": fmt, "strict": strict, "disable": disable,
-                                 "severity": severity, "catalog_strict": catalog_strict, "max_bytes": max_bytes})
+                                 "severity": severity, "catalog_strict": catalog_strict, "max_bytes": max_bytes,
+                                 "no_cache": no_cache})
+    from ..load import load
+
     project = load(root)
     policy = policy_of(project.config, disable, severity)
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))

@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from typing import Iterator
+from collections.abc import Iterator
 
 import promql_parser as pp
 
 from ..errors import UsageError
 from ..location import Location
-from ..model import fill_ref_ids
+from ..names import fill_ref_ids
 from ..queries import ALERT, PANEL, RECORD, Query
 from .. import promql
 from ..labels import PROMETHEUS_SERIES

@@ -1,20 +1,17 @@
 """A lint finding and how it prints (the one place rendering happens)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..location import Location
+from collections import namedtuple
 
 # A note informs (what was not checked) and never fails a lint, not even --strict.
 ERROR, WARNING, NOTE = "error", "warning", "note"
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
-    location: Location
-    rule: str
-    severity: str
-    message: str
+# A named tuple, not a dataclass, for the lint's start-up (compiler/names.py).
+class Finding(namedtuple("Finding", ("location", "rule", "severity", "message"))):
+    """location: a compiler.location.Location; rule: its id; severity: ERROR, WARNING or NOTE."""
+
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity} [{self.rule}] {self.message}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 
 from ..errors import UsageError
 from .finding import ERROR, NOTE, WARNING, Finding
@@ -21,10 +20,10 @@ OFF = "off"
 LEVELS = (ERROR, WARNING, OFF)
 
 
-@dataclass
 class Policy:
-    by_glob: tuple = ()  # ((glob, {rule: level}), ...)
-    overrides: dict = field(default_factory=dict)  # rule -> level, from the command line
+    def __init__(self, by_glob: tuple = (), overrides: dict | None = None):
+        self.by_glob = by_glob  # ((glob, {rule: level}), ...)
+        self.overrides = overrides or {}  # rule -> level, from the command line
 
     @classmethod
     def build(cls, config, disable: Iterable[str] = (), severity: Iterable[str] = (), known_ids=()) -> "Policy":
@@ -75,7 +74,7 @@ class Policy:
                 continue
             if f.severity == NOTE:  # a note stays a note: it counts what was not checked
                 level = None
-            out.append(f if level is None or level == f.severity else replace(f, severity=level))
+            out.append(f if level is None or level == f.severity else f._replace(severity=level))
         return out
 
 

@@ -1,81 +1,90 @@
-"""The explicit registry of lint rules, in the order they run.
+"""The explicit registry of lint rules: each rule's id and scope, in the order they run.
 
-Kept out of compiler/lint/__init__.py so that importing the lint framework (for
-Finding, has_errors) does not import every rule: a build lints in a forked child
-(compiler/forked.py), and only that child needs them.
+A rule's module is named after its id (`promql/unknown-metric`:
+compiler/lint/rules/promql_unknown_metric.py), and its line here repeats its SCOPE;
+tests/lint/test_registry.py holds every module to its line. The table lets a lint import
+a rule only when an object of its scope comes up: `build.py lint FILE` on a rule file
+never imports the dashboard rules (a tenth of its start-up), and a build imports the
+rules only in the forked child that lints (compiler/forked.py).
 """
-from .rules import (
-    alerts_annotations,
-    alerts_routing,
-    alerts_comparison,
-    alerts_runbook,
-    alerts_severity,
-    alerts_template,
-    catalog_unused_metric,
-    dashboard_datasource,
-    dashboard_ignored_filter,
-    dashboard_layout,
-    dashboard_no_query,
-    dashboard_panel_type,
-    dashboard_rate_interval,
-    dashboard_title,
-    dashboard_unit_id,
-    dashboard_units,
-    dashboard_variables,
-    load_duplicate,
-    logql_syntax,
-    logql_unknown_field,
-    logql_unknown_label,
-    promql_absent,
-    promql_counter_raw,
-    promql_histogram,
-    promql_label_value,
-    promql_rate_range,
-    promql_rate_type,
-    promql_syntax,
-    promql_unknown_label,
-    promql_unknown_metric,
-    promql_vector_matching,
-    rule_duplicate,
-    rule_record_name,
-    rule_schema,
-    slo_threshold_bucket,
-)
+from __future__ import annotations
 
-RULES = (
-    alerts_routing,
-    load_duplicate,
-    promql_syntax,
-    promql_unknown_metric,
-    promql_unknown_label,
-    promql_label_value,
-    promql_rate_type,
-    promql_counter_raw,
-    promql_histogram,
-    promql_rate_range,
-    promql_absent,
-    promql_vector_matching,
-    alerts_severity,
-    alerts_annotations,
-    alerts_runbook,
-    alerts_template,
-    alerts_comparison,
-    rule_schema,
-    rule_duplicate,
-    rule_record_name,
-    dashboard_panel_type,
-    dashboard_datasource,
-    dashboard_rate_interval,
-    dashboard_units,
-    dashboard_layout,
-    dashboard_variables,
-    dashboard_ignored_filter,
-    dashboard_unit_id,
-    dashboard_title,
-    dashboard_no_query,
-    logql_syntax,
-    logql_unknown_label,
-    logql_unknown_field,
-    slo_threshold_bucket,
-    catalog_unused_metric,
+TABLE = (
+    ("alerts/routing", "alert"),
+    ("load/duplicate", "project"),
+    ("promql/syntax", "query"),
+    ("promql/unknown-metric", "query"),
+    ("promql/unknown-label", "query"),
+    ("promql/label-value", "query"),
+    ("promql/rate-type", "query"),
+    ("promql/counter-raw", "query"),
+    ("promql/histogram", "query"),
+    ("promql/rate-range", "query"),
+    ("promql/absent", "query"),
+    ("promql/vector-matching", "query"),
+    ("alerts/severity", "rule"),
+    ("alerts/annotations", "rule"),
+    ("alerts/runbook", "rule"),
+    ("alerts/template", "rule"),
+    ("alerts/comparison", "rule"),
+    ("rule/schema", ("group", "rule")),
+    ("rule/duplicate", "ruleset"),
+    ("rule/record-name", "rule"),
+    ("dashboard/panel-type", "panel"),
+    ("dashboard/datasource", ("dashboard", "panel")),
+    ("dashboard/rate-interval", "query"),
+    ("dashboard/units", "panel"),
+    ("dashboard/layout", "dashboard"),
+    ("dashboard/variables", "dashboard"),
+    ("dashboard/ignored-filter", "dashboard"),
+    ("dashboard/unit-id", "panel"),
+    ("dashboard/title", ("dashboard", "panel")),
+    ("dashboard/no-query", "panel"),
+    ("logql/syntax", ("dashboard", "panel")),
+    ("logql/unknown-label", ("dashboard", "panel")),
+    ("logql/unknown-field", ("dashboard", "panel")),
+    ("slo/threshold-bucket", "slo"),
+    ("catalog/unused-metric", "metric"),
 )
+IDS = tuple(rule_id for rule_id, _ in TABLE)
+
+
+def module_name(rule_id: str) -> str:
+    """`promql/unknown-metric` -> `promql_unknown_metric`, the rule's module in compiler/lint/rules/."""
+    return rule_id.replace("/", "_").replace("-", "_")
+
+
+def load(rule_id: str):
+    """The module of rule `rule_id`, imported."""
+    name = module_name(rule_id)
+    return getattr(__import__(f"{__package__}.rules", fromlist=[name]), name)
+
+
+class Lazy:
+    """A rule known by its line in TABLE; its module is imported on first use of anything else."""
+
+    def __init__(self, rule_id: str, scope):
+        self.ID, self.SCOPE = rule_id, scope
+
+    def __getattr__(self, name: str):  # check, SEVERITY, ...: what the instance does not hold yet
+        module = load(self.ID)
+        # Held from now on: the lint asks each rule for `check` once per object.
+        self.check, self.SEVERITY = module.check, module.SEVERITY
+        return getattr(module, name)
+
+    def __repr__(self) -> str:
+        return f"<rule {self.ID}>"
+
+
+def lazy(ids=IDS) -> tuple[Lazy, ...]:
+    """The rules of `ids`, in TABLE's order, each imported when a subject of its scope needs it."""
+    wanted = set(ids)
+    return tuple(Lazy(rule_id, scope) for rule_id, scope in TABLE if rule_id in wanted)
+
+
+def __getattr__(name: str):
+    if name == "RULES":  # every rule, imported: what a build and the tests use
+        rules = tuple(load(rule_id) for rule_id in IDS)
+        globals()["RULES"] = rules
+        return rules
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

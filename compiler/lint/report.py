@@ -1,8 +1,6 @@
 """Findings as text, JSON or SARIF 2.1.0 (GitHub code scanning)."""
 from __future__ import annotations
 
-import json
-
 from .finding import ERROR, NOTE, WARNING, Finding
 
 FORMATS = ("text", "json", "sarif")
@@ -10,11 +8,13 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def render(findings: list[Finding], fmt: str, rules=()) -> str:
+    if fmt == "text":  # what a hook prints: without importing json
+        return "".join(f"{f}\n" for f in findings)
+    import json
+
     if fmt == "json":
         return json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
-    if fmt == "sarif":
-        return json.dumps(sarif(findings, rules), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return "".join(f"{f}\n" for f in findings)
+    return json.dumps(sarif(findings, rules), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def summary(findings: list[Finding]) -> str:

@@ -110,7 +110,9 @@ def test_the_parser_is_grafanas_grammar_under_node():
 def test_without_node_the_build_says_why(project, monkeypatch, tmp_path):
     from compiler.lint import external
 
-    monkeypatch.setattr(logql.shutil, "which", lambda name: None)
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # compiler/logql.py imports it when it runs node
     monkeypatch.setattr(logql, "_trees", {})
     path = tmp_path / "d.json"
     path.write_text(json.dumps(loki_dashboard(SEED[0])))

@@ -15,6 +15,7 @@ import pytest
 from compiler import lint
 from compiler.lint import rules as rules_package
 from compiler.lint.finding import ERROR, WARNING
+from compiler.lint import registry
 from compiler.lint.registry import RULES
 from compiler.load import load
 from compiler.pipeline import expand
@@ -32,6 +33,27 @@ def test_every_rule_module_is_registered_once():
     registered = [r.__name__.rsplit(".", 1)[-1] for r in RULES]
     assert sorted(registered) == MODULES, "register each module of compiler/lint/rules/ in compiler/lint/registry.py"
     assert len(set(registered)) == len(registered)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_the_table_repeats_each_rules_id_and_scope(name):
+    """The registry's TABLE decides when a rule is imported (registry.lazy): a wrong scope there
+    would skip the rule in `build.py lint FILE` while the build still ran it."""
+    module = rule(name)
+    assert (module.ID, module.SCOPE) in registry.TABLE, \
+        f"compiler/lint/registry.py: TABLE needs ({module.ID!r}, {module.SCOPE!r}), as {name}.py says"
+    assert registry.load(module.ID) is module
+
+
+def test_lazy_rules_import_their_module_only_when_used():
+    import subprocess
+    import sys
+
+    script = ("import sys; from compiler.lint import registry; r = registry.lazy(['dashboard/unit-id'])[0]; "
+              "name = 'compiler.lint.rules.dashboard_unit_id'; before = name in sys.modules; "
+              "r.check; print(before, name in sys.modules, r.SEVERITY)")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", rule("dashboard_unit_id").SEVERITY]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -8,7 +8,6 @@ id as text, `0.0023 secs`, and no unit scaling (ms, s, min) happens.
 Bad:  `unit="secs"`, `unit="notaunit"`, `unit="percentage"`
 Good: `unit="s"`, `unit="percentunit"`, `unit="suffix:jobs"`
 """
-import difflib
 
 from .. import grafana_units
 
@@ -21,6 +20,7 @@ def check(panel, ctx):
     unit = panel.unit
     if not isinstance(unit, str) or not unit or grafana_units.known(unit):
         return
+    import difflib  # only when there is something to suggest: not on every lint's start-up
     close = difflib.get_close_matches(unit, sorted(grafana_units.UNITS), n=1, cutoff=0.6)
     hint = f" (did you mean `{close[0]}`?)" if close else " (or a custom unit such as `suffix:jobs`)"
     yield f"unit `{unit}` is not a Grafana unit id{hint}"

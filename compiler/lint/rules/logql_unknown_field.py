@@ -11,7 +11,6 @@ line lacks keeps nothing, and `{{.error_message}}` prints `<no value>`.
 Bad:  `{app="codeverify-api"} | json | latency_ms > 1000` (the field is duration_ms)
 Good: `{app="codeverify-api"} | json | duration_ms > 1000`
 """
-import difflib
 
 from ... import logql
 from .. import logql_targets as lt
@@ -61,6 +60,7 @@ def _use_problem(target, use, fields: set, labels: set, apps: str) -> str | None
         return (f"target {target.ref_id}: {use.where} reads `{use.name}`, which is no stream label "
                 "(and no `| json` stage precedes it)")
     if use.name not in fields:
+        import difflib  # only when there is something to suggest: not on every lint's start-up
         close = difflib.get_close_matches(use.name, sorted(fields | labels), n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         return (f"target {target.ref_id}: {use.where} reads `{use.name}`, a field the {apps} log lines "

@@ -7,7 +7,6 @@ Why: `status="passd"` selects nothing, so the panel is empty and the alert never
 Bad:  `codeverify_analyses_total{status="passd"}`
 Good: `codeverify_analyses_total{status="passed"}`
 """
-import difflib
 
 import promql_parser as pp
 
@@ -32,6 +31,7 @@ def check(query, ctx):
                 continue
             name = promql.metric_name(sel)
             if m.op == pp.MatchOp.Equal and m.value not in allowed and m.value != "":
+                import difflib  # only when there is something to suggest: not on every lint's start-up
                 close = difflib.get_close_matches(m.value, allowed, n=1)
                 hint = f" (did you mean `{close[0]}`?)" if close else ""
                 yield f'`{name}{{{m.name}="{m.value}"}}` matches nothing: `{m.name}` is one of {", ".join(allowed)}{hint}'

@@ -1,0 +1,117 @@
+"""`build.py lint FILE` reads config.py and catalog.py from .lint_cache/ when they have not changed.
+
+Each case runs the command as a user does (a fresh process) on a copy of the fixture
+project, and compares what a cached run says with what a fresh load says.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+CACHE = os.path.join(".lint_cache", "project.marshal")
+RULES = """groups:
+- name: g
+  rules:
+  - alert: QueueLong
+    expr: shop_queue_length{job="shop"} > 10 and shop_jobs_failed_total > 0
+    for: 5m
+    labels: {severity: page}
+    annotations: {summary: s, description: d, runbook_url: https://example.com}
+"""
+# Runs build.py as `python build.py ...` does, then says whether the model was imported
+# (the fast path leaves by os._exit: made to raise SystemExit here, so that the probe prints).
+PROBE = ("import os, runpy, sys\n"
+         "def leave(code):\n    raise SystemExit(code)\n"
+         "os._exit = leave\n"
+         "sys.argv = ['build.py'] + sys.argv[1:]\n"
+         "try:\n    runpy.run_path('build.py', run_name='__main__')\n"
+         "except SystemExit as exc:\n    code = exc.code\n"
+         "print('model imported:', 'compiler.model' in sys.modules, file=sys.stderr)\n"
+         "sys.exit(code)\n")
+
+
+@pytest.fixture
+def lint(fixture_project, tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-c", PROBE, "--root", str(fixture_project), "lint",
+                               "--catalog-strict", *args, str(rules)], cwd=ROOT, capture_output=True, text=True)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return proc.returncode, proc.stdout, "model imported: True" in proc.stderr
+    return run
+
+
+def findings(out: str) -> set[str]:
+    return {line.split("error [", 1)[1].split("]")[0] + ": " + line.rsplit("] ", 1)[1]
+            for line in out.splitlines() if "error [" in line}
+
+
+def test_the_second_lint_reads_the_cache_and_says_the_same(lint, fixture_project):
+    first = lint()
+    assert first[2], "the first lint loads config.py and catalog.py (and the model)"
+    assert (fixture_project / CACHE).is_file()
+    second = lint()
+    assert not second[2], "a cached lint does not import the model"
+    assert second[:2] == first[:2]
+    assert any("shop_jobs_failed_total" in f for f in findings(first[1])), first[1]
+    assert any("severity `page`" in f or "`page`" in f for f in findings(first[1])), first[1]
+
+
+@pytest.mark.parametrize("edit, gone", [
+    pytest.param(("catalog.py", "METRICS = (\n",
+                  'METRICS = (\n    Metric("shop_jobs_failed_total", COUNTER, "Failed jobs.", "shop", "jobs"),\n'),
+                 "promql/unknown-metric: ", id="a metric added to catalog.py"),
+    pytest.param(("config.py", 'SEVERITIES = ("critical", "warning", "info")',
+                  'SEVERITIES = ("critical", "warning", "info", "page")'),
+                 "alerts/severity: ", id="a severity added to config.py"),
+])
+def test_an_edit_to_config_or_catalog_is_seen_by_the_next_lint(lint, fixture_project, edit, gone):
+    code, out, _ = lint()
+    assert any(f.startswith(gone) for f in findings(out)), out
+    path = fixture_project / edit[0]
+    text = path.read_text()
+    assert edit[1] in text
+    path.write_text(text.replace(edit[1], edit[2], 1))
+    code, out, fresh = lint()
+    assert fresh, "the edited file is loaded again"
+    assert not any(f.startswith(gone) for f in findings(out)), out
+    assert lint()[1] == out
+
+
+def test_a_damaged_cache_is_ignored_and_rewritten(lint, fixture_project):
+    expected = lint()[:2]
+    (fixture_project / CACHE).write_bytes(b"\x00not marshal data")
+    code, out, fresh = lint()
+    assert fresh and (code, out) == expected
+    assert not lint()[2]
+
+
+def test_a_project_that_cannot_hold_the_cache_is_linted_afresh(lint, fixture_project):
+    (fixture_project / ".lint_cache").write_text("a file where the cache directory would go\n")
+    first, second = lint(), lint()
+    assert first[2] and second[2]
+    assert first[:2] == second[:2]
+
+
+def test_no_cache_neither_reads_nor_writes_it(lint, fixture_project):
+    assert lint("--no-cache")[2]
+    assert not (fixture_project / ".lint_cache").exists()
+
+
+def test_our_own_output_lints_the_same_cached_and_fresh(tmp_path):
+    """Rules and dashboards (with LogQL) of out/: every rule reads the cached config and catalog as the fresh ones."""
+    def run(*args):
+        return subprocess.run([sys.executable, "build.py", "lint", *args, "out", "tests/fixtures/lint"], cwd=ROOT,
+                              capture_output=True, text=True)
+    fresh = run("--no-cache")
+    run()  # writes the cache if it was not current
+    cached = run()
+    assert (cached.returncode, cached.stdout) == (fresh.returncode, fresh.stdout)
+    assert fresh.stdout.count("\n") > 10, fresh.stdout
