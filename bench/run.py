@@ -17,7 +17,8 @@ Prints the machine and a Markdown table (stdout; progress goes to stderr):
   10,000-rule file. `--lint` runs only these lint rows.
 
 Every run is a fresh process, so nothing is cached in-process; one untimed run of each
-command first warms the OS file cache and the .pyc files. The commands of a row run in
+command first warms the OS file cache and the .pyc files (and writes the lint's .lint_cache/, as a
+pre-commit hook's first run does). The commands of a row run in
 turn, A B A B ..., so that drift in the machine's load hits both alike. Generated
 repositories go to a temporary directory removed at the end.
 """

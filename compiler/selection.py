@@ -18,11 +18,26 @@ ALL = "$__all"
 ANY = ".*"
 
 
-def regex_value(values: Iterable[str], all_value: str = "") -> str:
+# What Grafana's Prometheus data source escapes in a regex variable's value (prometheusSpecialRegexEscape).
+_REGEX_META = re.compile(r"[$^*{}\[\]'+?.()|]")
+
+
+def escape(value: str, regex: bool) -> str:
+    r"""`value` as Grafana writes it into a PromQL string: a multi-value or All variable's value
+    regex-escaped with doubled backslashes (`a.b` -> `a\\.b`, which the string reads as `a\.b`), any
+    other value with its backslashes and quotes escaped only. `-` stays as it is: `\-` is no
+    escape a PromQL string knows, and Prometheus would refuse the query."""
+    if regex:
+        return _REGEX_META.sub(lambda m: "\\\\" + m.group(0), value.replace("\\", "\\\\\\\\"))
+    return value.replace("\\", "\\\\").replace("'", "\\\\'")
+
+
+def regex_value(values: Iterable[str], all_value: str = "", regex: bool = True) -> str:
+    """What Grafana puts in place of a variable with `values` selected (interpolateQueryExpr)."""
     values = list(values)
     if ALL in values:
         return all_value or ANY
-    escaped = [re.escape(v) for v in values]
+    escaped = [escape(v, regex) for v in values]
     if len(escaped) == 1:
         return escaped[0]
     return "(" + "|".join(escaped) + ")"
@@ -30,7 +45,7 @@ def regex_value(values: Iterable[str], all_value: str = "") -> str:
 
 def from_model(dash) -> dict[str, str]:
     """Variable name -> value, for a Dashboard's query and custom variables that have a default."""
-    return {v.name: regex_value(v.default, v.all_value) for v in dash.variables
+    return {v.name: regex_value(v.default, v.all_value, v.multi or v.include_all) for v in dash.variables
             if v.kind in ("query", "custom") and v.default}
 
 
@@ -44,7 +59,8 @@ def from_json(dash: Mapping) -> dict[str, str]:
         value = current.get("value")
         if value in (None, "", []):
             continue
-        out[v["name"]] = regex_value(value if isinstance(value, list) else [value], v.get("allValue") or "")
+        out[v["name"]] = regex_value(value if isinstance(value, list) else [value], v.get("allValue") or "",
+                                     bool(v.get("multi") or v.get("includeAll")))
     return out
 
 
