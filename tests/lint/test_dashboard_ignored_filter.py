@@ -37,11 +37,30 @@ def test_ignored_filter(lint_dashboard, expr, variables, ignored):
     assert sorted(m.split("`$")[1].split("`")[0] for m in messages) == ignored, messages
 
 
-def test_a_series_without_the_label_is_exempt(lint_dashboard):
-    # kube_node_status_* have no `app`: a dashboard filtering on app cannot filter them.
-    d = dashboard(panel('sum(kube_pod_container_resource_limits{namespace="x"})'), variables=("datasource",))
-    d["templating"]["list"].append({"name": "app", "type": "query", "query": "label_values(up, app)"})
-    assert lint_dashboard(d, rule) == []
+@pytest.mark.parametrize("target_labels, ignored", [
+    pytest.param(("job", "instance"), [], id="a scrape without namespace: exempt"),
+    pytest.param(("job", "instance", "namespace"), ["namespace"], id="the same series with namespace: reported"),
+])
+def test_a_series_that_cannot_carry_the_label_is_exempt(project, tmp_path, target_labels, ignored):
+    """A catalog metric whose scrape gives no `namespace` (a managed database behind a static
+    scrape config) cannot be filtered by namespace; the cluster label every series may carry."""
+    import json
+
+    from compiler.catalog import Catalog
+    from compiler.lint import external
+    from compiler.lint.project_cache import CatalogMetric, CatalogSource, LightProject
+
+    metric = CatalogMetric("edge_requests_total", "counter", "edge", (), {}, ())
+    catalog = Catalog([*project.catalog.metrics.values(), metric],
+                      [*project.catalog.sources.values(), CatalogSource("edge", target_labels)],
+                      project.catalog.external_labels)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dashboard(panel('sum(rate(edge_requests_total{cluster=~"$cluster"}[5m]))'),
+                                         variables=FILTERS)))
+    findings = external.lint_files(LightProject(project.root, project.config, catalog), [str(path)],
+                                   rules=(rule,), catalog_strict=True)
+    messages = [f.message for f in findings if f.rule == rule.ID]
+    assert sorted(m.split("`$")[1].split("`")[0] for m in messages) == ignored, messages
 
 
 def test_the_finding_names_the_target_line(project):
