@@ -18,6 +18,9 @@ E = "sum(rate(codeverify_analyses_total[$__rate_interval]))"
     pytest.param("notaunit", "unit `notaunit` is not a Grafana unit id", id="the issue's typo"),
     pytest.param("secs", "did you mean", id="a near miss"),
     pytest.param("percentage", "did you mean `percent`", id="percentage"),
+    # kube-prometheus node-rsrc-use: page faults per second; difflib alone said `radsv` (a radiation dose).
+    pytest.param("rds", "did you mean `rps`", id="a one-letter slip beats a longer id sharing more letters"),
+    pytest.param("Bytes", "did you mean `bytes`", id="case"),
     pytest.param("suffix:", "not a Grafana unit id", id="an empty custom unit"),
 ])
 def test_unit_id(lint_dashboard, unit, message):

@@ -20,7 +20,33 @@ def check(panel, ctx):
     unit = panel.unit
     if not isinstance(unit, str) or not unit or grafana_units.known(unit):
         return
-    import difflib  # only when there is something to suggest: not on every lint's start-up
-    close = difflib.get_close_matches(unit, sorted(grafana_units.UNITS), n=1, cutoff=0.6)
-    hint = f" (did you mean `{close[0]}`?)" if close else " (or a custom unit such as `suffix:jobs`)"
+    close = suggest(unit)
+    hint = f" (did you mean `{close}`?)" if close else " (or a custom unit such as `suffix:jobs`)"
     yield f"unit `{unit}` is not a Grafana unit id{hint}"
+
+
+def suggest(unit: str) -> str | None:
+    """The unit id fewest edits away (a third of the length at most), else difflib's closest.
+
+    Edits first: unit ids are short, and difflib's ratio prefers a longer id sharing more
+    letters (`rds` -> `radsv`, a radiation dose) over the one-letter slip (`rps`, reads/s).
+    """
+    ids = sorted(grafana_units.UNITS)
+    distance, best = min((_edits(unit, u), u) for u in ids)
+    if distance <= max(1, len(unit) // 3):
+        return best
+    import difflib  # only when there is something to suggest: not on every lint's start-up
+
+    close = difflib.get_close_matches(unit, ids, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions turning `a` into `b`."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
