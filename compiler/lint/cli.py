@@ -2,8 +2,10 @@
 
 A pre-commit hook runs the linter once per file, so its start-up is most of its cost.
 build.py hands `lint` with paths to `main()` before importing click or the pipeline;
-this loads only the project's config.py and catalog.py (plus its recording rules, read
-from alerts/ when that is cheap to do: never dashboards or grafanalib). Anything it does
+this reads only what the lint needs of the project's config.py and catalog.py, from
+.lint_cache/ when they have not changed (compiler/lint/project_cache.py): never its
+dashboards, alerts or grafanalib, so the project's own recording rules are not known
+here (the linted files' are). Anything it does
 not recognise on the command line (help, a typo) goes back to click, which owns the
 interface and its messages; the options here are the same as build.py's `lint`.
 """
@@ -117,10 +119,10 @@ def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
 
 def load_fresh(root: str) -> tuple:
     """config.py and catalog.py of `root`, checked as a full load checks them (compiler/load.py):
-    (config, metrics, sources, external labels), for compiler/lint/project_cache.py."""
+    (config, metrics, sources, log streams, external labels), for compiler/lint/project_cache.py."""
     from .. import load as loader
     from ..errors import LoadError
-    from ..model import Metric, MetricSource
+    from ..model import LogStream, Metric, MetricSource
 
     root = os.path.abspath(root)
     if not os.path.isfile(os.path.join(root, "config.py")):
@@ -137,4 +139,5 @@ def load_fresh(root: str) -> tuple:
     loader.check_config(config, loader.CONFIG)
     metrics = loader._expect(catalog_mod, "METRICS", Metric, root)
     sources = loader._expect(catalog_mod, "SOURCES", MetricSource, root)
-    return config, metrics, sources, loader.catalog_of(config, metrics, sources).external_labels
+    logs = loader._expect(catalog_mod, "LOGS", LogStream, root) if hasattr(catalog_mod, "LOGS") else ()
+    return config, metrics, sources, logs, loader.catalog_of(config, metrics, sources).external_labels

@@ -2,8 +2,9 @@
 
 Importing config.py and catalog.py imports the model, whose dataclasses and checks cost
 more than linting a small file; a pre-commit hook pays that once per file. What the lint
-of other files reads of them is plain data: config.py's settings and, per metric, its
-name, type, source, labels, label values and buckets. The first lint writes that to
+of other files reads of them is plain data: config.py's settings; per metric, its
+name, type, source, labels, label values and buckets; per log stream, its app, labels and
+fields. The first lint writes that to
 `<root>/.lint_cache/project.marshal`; later ones read it back when nothing it came from
 changed: the Python version, and the size and modification time of every module the
 load read from the project or the compiler (config.py, catalog.py, what they import,
@@ -24,10 +25,11 @@ from ..catalog import Catalog
 
 DIR = ".lint_cache"
 FILE = "project.marshal"
-FORMAT = 1  # bump when the shape of the cached data changes
+FORMAT = 2  # bump when the shape of the cached data changes
 # The metric and source facts the lint reads (compiler/catalog.py, compiler/labels.py).
 CatalogMetric = namedtuple("CatalogMetric", "name type source labels values buckets")
 CatalogSource = namedtuple("CatalogSource", "name target_labels")
+CatalogLogStream = namedtuple("CatalogLogStream", "app labels fields")
 
 
 class Settings:
@@ -38,10 +40,12 @@ class Settings:
 
 
 class LightProject:
-    """What linting other files needs of a project: root, config, catalog and recording rules."""
+    """What linting other files needs of a project: root, config, catalog and log streams
+    (`groups`, the project's recording rules, stay empty on the fast path: see cli.py)."""
 
-    def __init__(self, root, config, catalog, groups=()):
+    def __init__(self, root, config, catalog, groups=(), logs=()):
         self.root, self.config, self.catalog, self.groups = root, config, catalog, tuple(groups)
+        self.logs = tuple(logs)  # catalog.LOGS: what the logql/* rules hold queries on CodeVerify's apps to
         self.dashboards, self.slos, self.slo_groups, self.routing = (), (), (), None
 
     def all_groups(self):
@@ -50,13 +54,13 @@ class LightProject:
 
 def load(root: str, fresh, use_cache: bool = True) -> LightProject:
     """The project at `root`, from the cache when it is current, else from `fresh(root)`
-    (config, metrics, sources, external labels), which is then cached."""
+    (config, metrics, sources, log streams, external labels), which is then cached."""
     root = os.path.abspath(root)
     path = os.path.join(root, DIR, FILE)
     facts = _read(path) if use_cache else None
     if facts is None:
-        config, metrics, sources, external = fresh(root)
-        facts = _facts(config, metrics, sources, external, _sources_of(root))
+        config, metrics, sources, logs, external = fresh(root)
+        facts = _facts(config, metrics, sources, logs, external, _sources_of(root))
         if use_cache:
             _write(path, facts)
     return _project(root, facts)
@@ -66,7 +70,7 @@ def _key() -> tuple:
     return (FORMAT, sys.version, sys.executable)
 
 
-def _facts(config, metrics, sources, external, files) -> dict:
+def _facts(config, metrics, sources, logs, external, files) -> dict:
     settings = {}
     for name in dir(config):
         if name.isupper():
@@ -80,13 +84,15 @@ def _facts(config, metrics, sources, external, files) -> dict:
         "key": _key(), "files": files, "settings": settings, "external": tuple(external),
         "metrics": [(m.name, m.type, m.source, tuple(m.labels), dict(m.values), tuple(m.buckets)) for m in metrics],
         "sources": [(s.name, tuple(s.target_labels)) for s in sources],
+        "logs": [(s.app, tuple(s.labels), tuple(s.fields)) for s in logs],
     }
 
 
 def _project(root: str, facts: dict) -> LightProject:
     metrics = [CatalogMetric(*m) for m in facts["metrics"]]
     sources = [CatalogSource(*s) for s in facts["sources"]]
-    return LightProject(root, Settings(facts["settings"]), Catalog(metrics, sources, facts["external"]))
+    logs = [CatalogLogStream(*s) for s in facts["logs"]]
+    return LightProject(root, Settings(facts["settings"]), Catalog(metrics, sources, facts["external"]), logs=logs)
 
 
 def _sources_of(root: str) -> list:

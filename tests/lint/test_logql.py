@@ -101,6 +101,23 @@ def test_others_streams_are_only_syntax_checked(lint_logql):
     assert lint_logql(expr, logql_unknown_field) == []
 
 
+def test_build_py_lint_holds_a_file_to_the_log_catalog(tmp_path):
+    """Through the command (its light project, cached or not), as through the table above:
+    `build.py lint PATH` once loaded no log streams, so it never reported a field typo."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(loki_dashboard(f"{API} | json | durration_ms > 1000")))
+    for cache in ("--no-cache", None, None):  # fresh, then written (if stale) and read back
+        args = [sys.executable, "build.py", "lint", str(path)] + ([cache] if cache else [])
+        proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 1 and "[logql/unknown-field]" in proc.stdout, proc.stdout + proc.stderr
+        assert "did you mean `duration_ms`" in proc.stdout
+
+
 def test_the_parser_is_grafanas_grammar_under_node():
     trees = logql.parse_many([SEED[0]])
     names = {n.name for n in trees[SEED[0]].walk()}
