@@ -71,5 +71,5 @@ def alertmanager_bin() -> str:
 def fixture_project(tmp_path):
     """A writable copy of the small fixture project."""
     dest = tmp_path / "project"
-    shutil.copytree(FIXTURE_PROJECT, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(FIXTURE_PROJECT, dest, ignore=shutil.ignore_patterns("__pycache__", ".lint_cache"))
     return dest

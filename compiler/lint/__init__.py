@@ -63,10 +63,10 @@ class Subject:
 
 
 class Context:
-    def __init__(self, project: object, catalog: object, config: object, known_: object = None):
+    def __init__(self, project: object, catalog: object, config: object, known: object = None):
         self.project, self.catalog, self.config = project, catalog, config
         # labels.Known: what may be assumed of a selector's series (default: strict)
-        self.known = known_ if known_ is not None else known(project, catalog, config, strict=True)
+        self.known = known if known is not None else _strict(project, catalog, config)
 
 
 # CodeVerify's defaults for the lint settings of config.py (a project may omit them).
@@ -88,6 +88,10 @@ def known(project, catalog, config, strict: bool, recorded=()):
     return Known(catalog, strict=strict,
                  namespaces=getattr(config, "LINT_CATALOG_NAMESPACES", DEFAULT_NAMESPACES),
                  scrapes=getattr(config, "LINT_KNOWN_SCRAPES", None), recorded=table)
+
+
+def _strict(project, catalog, config):
+    return known(project, catalog, config, strict=True)
 
 
 def run(project, subjects: Iterable[Subject], rules=None, ctx: Context | None = None) -> list[Finding]:

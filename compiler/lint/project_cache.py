@@ -4,11 +4,16 @@ Importing config.py and catalog.py imports the model, whose dataclasses and chec
 more than linting a small file; a pre-commit hook pays that once per file. What the lint
 of other files reads of them is plain data: config.py's settings; per metric, its
 name, type, source, labels, label values and buckets; per log stream, its app, labels and
-fields. The first lint writes that to
-`<root>/.lint_cache/project.marshal`; later ones read it back when nothing it came from
-changed: the Python version, and the size and modification time of every module the
-load read from the project or the compiler (config.py, catalog.py, what they import,
-and this code). A project that cannot be written to is loaded afresh every time.
+fields. The first lint writes that to `<root>/.lint_cache/project.marshal`; later ones
+read it back when nothing it came from changed: the project root, the Python version, and
+the size and modification time of every module the load read (config.py, catalog.py,
+what they import from anywhere, the compiler's own modules) and of the root directory
+(a module created there, e.g. an optional `config_local.py`, changes it). What the cache
+cannot see: data files and environment variables config.py may read (`--no-cache`).
+
+A setting marshal cannot store (an SLO window object, a MappingProxyType) is not cached:
+reading one makes the cached run import the real config.py, so the answer is always the
+module's own. A run that loaded afresh uses the real module throughout.
 
 marshal, not pickle or JSON: it is built in (no import to pay) and reads plain data
 only. Like a .pyc file, the cache is trusted as the project's code is, since it comes
@@ -19,24 +24,36 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+import time
 from collections import namedtuple
 
 from ..catalog import Catalog
 
 DIR = ".lint_cache"
 FILE = "project.marshal"
-FORMAT = 2  # bump when the shape of the cached data changes
-# The metric and source facts the lint reads (compiler/catalog.py, compiler/labels.py).
+FORMAT = 3  # bump when the shape of the cached data changes
+# A file modified this close to the load's start may have been read before the change
+# (timestamps as coarse as FAT's 2 s): its facts are not cached, as git treats "racily clean" files.
+RACY_NS = 2_000_000_000
+# The metric, source and log-stream facts the lint reads (compiler/catalog.py, labels.py, logql_targets.py).
 CatalogMetric = namedtuple("CatalogMetric", "name type source labels values buckets")
 CatalogSource = namedtuple("CatalogSource", "name target_labels")
 CatalogLogStream = namedtuple("CatalogLogStream", "app labels fields")
 
 
 class Settings:
-    """config.py's plain settings (the ones a lint reads are all plain data)."""
+    """config.py's plain settings; one that could not be cached is read from config.py itself."""
 
-    def __init__(self, values: dict):
+    def __init__(self, values: dict, uncached: tuple, real):
         self.__dict__.update(values)
+        self._uncached, self._real, self._module = frozenset(uncached), real, None
+
+    def __getattr__(self, name: str):  # only for what the cache does not hold
+        if name.startswith("_") or name not in self._uncached:
+            raise AttributeError(name)
+        if self._module is None:
+            self._module = self._real()
+        return getattr(self._module, name)
 
 
 class LightProject:
@@ -57,65 +74,85 @@ def load(root: str, fresh, use_cache: bool = True) -> LightProject:
     (config, metrics, sources, log streams, external labels), which is then cached."""
     root = os.path.abspath(root)
     path = os.path.join(root, DIR, FILE)
-    facts = _read(path) if use_cache else None
-    if facts is None:
-        config, metrics, sources, logs, external = fresh(root)
-        facts = _facts(config, metrics, sources, logs, external, _sources_of(root))
-        if use_cache:
-            _write(path, facts)
-    return _project(root, facts)
+    facts = _read(path, root) if use_cache else None
+    if facts is not None:
+        return _project(root, facts, lambda: fresh(root)[0])
+    if use_cache:
+        _make_dir(os.path.dirname(path))  # first: creating it changes the root's mtime, which is watched
+    before, started = set(sys.modules), time.time_ns()
+    config, metrics, sources, logs, external = fresh(root)
+    facts = _facts(config, metrics, sources, logs, external)
+    if use_cache:
+        files = _sources_of(root, before, started)
+        if files is not None:
+            _write(path, {**facts, "key": _key(root), "files": files})
+    project = _project(root, facts, None)
+    project.config = config  # this run has the module itself
+    return project
 
 
-def _key() -> tuple:
-    return (FORMAT, sys.version, sys.executable)
+def _key(root: str) -> tuple:
+    return (FORMAT, root, sys.version, sys.executable)
 
 
-def _facts(config, metrics, sources, logs, external, files) -> dict:
-    settings = {}
+def _facts(config, metrics, sources, logs, external) -> dict:
+    settings, uncached = {}, []
     for name in dir(config):
         if name.isupper():
             value = getattr(config, name)
             try:
                 marshal.dumps(value)
-            except ValueError:  # model objects (SLO windows, routes): no lint of a file reads them
+            except ValueError:  # model objects, mapping proxies, enums: read from config.py if asked
+                uncached.append(name)
                 continue
             settings[name] = value
     return {
-        "key": _key(), "files": files, "settings": settings, "external": tuple(external),
+        "settings": settings, "uncached": tuple(uncached), "external": tuple(external),
         "metrics": [(m.name, m.type, m.source, tuple(m.labels), dict(m.values), tuple(m.buckets)) for m in metrics],
         "sources": [(s.name, tuple(s.target_labels)) for s in sources],
         "logs": [(s.app, tuple(s.labels), tuple(s.fields)) for s in logs],
     }
 
 
-def _project(root: str, facts: dict) -> LightProject:
+def _project(root: str, facts: dict, real_config) -> LightProject:
     metrics = [CatalogMetric(*m) for m in facts["metrics"]]
     sources = [CatalogSource(*s) for s in facts["sources"]]
     logs = [CatalogLogStream(*s) for s in facts["logs"]]
-    return LightProject(root, Settings(facts["settings"]), Catalog(metrics, sources, facts["external"]), logs=logs)
+    config = Settings(facts["settings"], facts["uncached"], real_config)
+    return LightProject(root, config, Catalog(metrics, sources, facts["external"]), logs=logs)
 
 
-def _sources_of(root: str) -> list:
-    """(path, size, mtime_ns) of every module loaded from the project or the compiler: what
-    the cached facts were computed from. Modules loaded before the load count too (this
-    module and the catalog index shape the facts)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    dirs = tuple(os.path.join(d, "") for d in {root, package})
-    out = []
-    for module in list(sys.modules.values()):
+def _sources_of(root: str, before: set, started: int) -> list | None:
+    """(path, size, mtime_ns) of what the facts came from: the root directory, every module
+    the load imported, and every module of the project and the compiler (this one included).
+    None when they cannot all be watched (a module in a zip) or one changed during the load."""
+    package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+    dirs = (os.path.join(root, ""), package)
+    paths = {root}
+    for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if path and os.path.abspath(path).startswith(dirs):
+        if path and (name not in before or os.path.abspath(path).startswith(dirs)):
+            paths.add(os.path.abspath(path))
+    out = []
+    for path in sorted(paths):
+        try:
             st = os.stat(path)
-            out.append((os.path.abspath(path), st.st_size, st.st_mtime_ns))
-    return sorted(out)
+        except OSError:
+            return None
+        # A definition saved during the load may not be what it read: cache it next time. (The
+        # compiler's own modules are exempt: a checkout or a copy of the repository is new, not racy.)
+        if st.st_mtime_ns >= started - RACY_NS and path != root and not path.startswith(package):
+            return None
+        out.append((path, st.st_size, st.st_mtime_ns))
+    return out
 
 
-def _read(path: str) -> dict | None:
+def _read(path: str, root: str) -> dict | None:
     try:
         with open(path, "rb") as f:
             facts = marshal.load(f)
-        if facts["key"] != _key():
-            return None
+        if facts["key"] != _key(root):
+            return None  # another version, interpreter, or project (a copy carries its original's cache)
         for name, size, mtime in facts["files"]:
             st = os.stat(name)
             if (st.st_size, st.st_mtime_ns) != (size, mtime):
@@ -125,17 +162,26 @@ def _read(path: str) -> dict | None:
         return None  # absent, unreadable, or written by another version: load afresh
 
 
-def _write(path: str, facts: dict) -> None:
-    """Write atomically (parallel hooks may race); a read-only project is simply not cached."""
+def _make_dir(directory: str) -> None:
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        ignore = os.path.join(os.path.dirname(path), ".gitignore")
+        os.makedirs(directory, exist_ok=True)
+        ignore = os.path.join(directory, ".gitignore")
         if not os.path.exists(ignore):
             with open(ignore, "w") as f:
                 f.write("# the lint's cache (compiler/lint/project_cache.py); never committed\n*\n")
-        tmp = f"{path}.{os.getpid()}.tmp"
+    except OSError:
+        pass  # not writable: _write fails too, and the project is loaded afresh each time
+
+
+def _write(path: str, facts: dict) -> None:
+    """Write atomically (parallel hooks may race); a read-only project is simply not cached."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
         with open(tmp, "wb") as f:
             marshal.dump(facts, f)
         os.replace(tmp, path)
     except OSError:
         pass
+    finally:
+        if os.path.exists(tmp):  # a full disk, or a signal during the write
+            os.remove(tmp)

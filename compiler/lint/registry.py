@@ -61,12 +61,19 @@ def load(rule_id: str):
 
 
 class Lazy:
-    """A rule known by its line in TABLE; its module is imported on first use of anything else."""
+    # A rule known by its line in TABLE; its module is imported on first use of anything else
+    # (its docstring too: __doc__ is the module's, for SARIF's rule descriptions).
 
     def __init__(self, rule_id: str, scope):
         self.ID, self.SCOPE = rule_id, scope
 
+    @property
+    def __doc__(self):
+        return load(self.ID).__doc__
+
     def __getattr__(self, name: str):  # check, SEVERITY, ...: what the instance does not hold yet
+        if name.startswith("__") or name in ("ID", "SCOPE"):  # copy and pickle probe dunders before __init__
+            raise AttributeError(name)
         module = load(self.ID)
         # Held from now on: the lint asks each rule for `check` once per object.
         self.check, self.SEVERITY = module.check, module.SEVERITY

@@ -14,7 +14,9 @@ def render(findings: list[Finding], fmt: str, rules=()) -> str:
 
     if fmt == "json":
         return json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
-    return json.dumps(sarif(findings, rules), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if fmt == "sarif":
+        return json.dumps(sarif(findings, rules), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
 
 
 def summary(findings: list[Finding]) -> str:

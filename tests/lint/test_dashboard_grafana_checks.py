@@ -21,6 +21,9 @@ E = "sum(rate(codeverify_analyses_total[$__rate_interval]))"
     # kube-prometheus node-rsrc-use: page faults per second; difflib alone said `radsv` (a radiation dose).
     pytest.param("rds", "did you mean `rps`", id="a one-letter slip beats a longer id sharing more letters"),
     pytest.param("Bytes", "did you mean `bytes`", id="case"),
+    pytest.param("Ms", "did you mean `ms`", id="case before a longer id one edit away (MBs)"),
+    pytest.param("qps", "did you mean `reqps`", id="the first letter kept: not Bps or cps, one edit away"),
+    pytest.param("C", "(or a custom unit", id="one letter: no id one edit away stands for it"),
     pytest.param("suffix:", "not a Grafana unit id", id="an empty custom unit"),
 ])
 def test_unit_id(lint_dashboard, unit, message):

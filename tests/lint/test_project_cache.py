@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -35,8 +36,17 @@ PROBE = ("import os, runpy, sys\n"
          "sys.exit(code)\n")
 
 
+def age(*paths, seconds: int = 60) -> None:
+    """Date files back past the racy window (project_cache.RACY_NS): a file written in the last
+    two seconds may have changed after the load read it, so the load is not cached."""
+    when = time.time() - seconds
+    for path in paths:
+        os.utime(path, (when, when))
+
+
 @pytest.fixture
 def lint(fixture_project, tmp_path):
+    age(*fixture_project.rglob("*.py"))
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES)
 
@@ -79,6 +89,7 @@ def test_an_edit_to_config_or_catalog_is_seen_by_the_next_lint(lint, fixture_pro
     text = path.read_text()
     assert edit[1] in text
     path.write_text(text.replace(edit[1], edit[2], 1))
+    age(path, seconds=30)
     code, out, fresh = lint()
     assert fresh, "the edited file is loaded again"
     assert not any(f.startswith(gone) for f in findings(out)), out
@@ -98,6 +109,76 @@ def test_a_project_that_cannot_hold_the_cache_is_linted_afresh(lint, fixture_pro
     first, second = lint(), lint()
     assert first[2] and second[2]
     assert first[:2] == second[:2]
+
+
+def test_a_copy_of_the_project_does_not_read_the_originals_cache(lint, fixture_project, tmp_path):
+    import shutil
+
+    assert lint()[1] and (fixture_project / CACHE).is_file()
+    copy = tmp_path / "copy"
+    shutil.copytree(fixture_project, copy)  # with .lint_cache/, as cp -a or rsync would
+    config = copy / "config.py"
+    config.write_text(config.read_text().replace('"info")', '"info", "page")'))
+    age(config, seconds=30)
+    proc = subprocess.run([sys.executable, "build.py", "--root", str(copy), "lint", str(tmp_path / "rules.yaml")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert "alerts/severity" not in proc.stdout, proc.stdout
+
+
+def test_a_setting_marshal_cannot_store_is_read_from_config_py(lint, fixture_project):
+    """LINT_RULES as a read-only mapping: the cached run honours it as the fresh one does."""
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + "\nimport types\n"
+                      "LINT_RULES = types.MappingProxyType({'*.yaml': {'alerts/severity': 'off'}})\n")
+    age(config)
+    fresh, cached = lint(), lint()
+    assert (fixture_project / CACHE).is_file()
+    assert fresh[2] and cached[2], "the cached run reads config.py for LINT_RULES, which marshal cannot hold"
+    assert cached[:2] == fresh[:2]
+    assert "alerts/severity" not in fresh[1], fresh[1]
+
+
+def test_a_file_changed_just_before_the_lint_is_not_cached(lint, fixture_project):
+    """Saved while a lint was loading, it may not be what the load read: the next lint loads again."""
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + "\n# saved a moment ago\n")  # mtime: now
+    lint()
+    assert not (fixture_project / CACHE).exists()
+    age(config)
+    lint()
+    assert (fixture_project / CACHE).is_file()
+
+
+def test_a_module_created_beside_config_py_is_seen(lint, fixture_project):
+    """An optional import that was missing when the cache was written (the root's mtime changes)."""
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + "\ntry:\n    from config_local import *  # noqa: F401,F403\n"
+                      "except ImportError:\n    pass\n")
+    age(config)
+    lint()
+    assert not lint()[2], "cached"
+    local = fixture_project / "config_local.py"
+    local.write_text('SEVERITIES = ("critical", "warning", "info", "page")\n')
+    age(local)
+    code, out, fresh = lint()
+    assert fresh and "alerts/severity" not in out, out
+
+
+def test_a_module_the_cache_cannot_watch_leaves_the_project_uncached(lint, fixture_project):
+    """A setting imported from a zip in the root: nothing to stat, so no cache, and no crash."""
+    import zipfile
+
+    with zipfile.ZipFile(fixture_project / "extra.zip", "w") as z:
+        z.writestr("extra_settings.py", 'SEVERITIES = ("critical", "warning", "info", "page")\n')
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + "\nimport os as _os, sys as _sys\n"
+                      "_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), 'extra.zip'))\n"
+                      "from extra_settings import SEVERITIES  # noqa: E402,F811\n")
+    age(config, fixture_project / "extra.zip")
+    first, second = lint(), lint()
+    assert first[2] and second[2] and first[:2] == second[:2]
+    assert "alerts/severity" not in first[1], first[1]
+    assert not (fixture_project / CACHE).exists()
 
 
 def test_no_cache_neither_reads_nor_writes_it(lint, fixture_project):

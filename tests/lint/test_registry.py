@@ -56,6 +56,15 @@ def test_lazy_rules_import_their_module_only_when_used():
     assert out.stdout.split() == ["False", "True", rule("dashboard_unit_id").SEVERITY]
 
 
+def test_a_lazy_rule_describes_copies_and_pickles_as_its_module():
+    import copy
+    import pickle
+
+    for lazy, module in zip(registry.lazy(), RULES):
+        assert (lazy.ID, lazy.__doc__, lazy.SEVERITY) == (module.ID, module.__doc__, module.SEVERITY)
+        assert copy.copy(lazy).ID == pickle.loads(pickle.dumps(lazy)).ID == module.ID
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_the_id_is_the_file_name(name):
     assert rule(name).ID.replace("/", "_").replace("-", "_") == name, \

@@ -26,17 +26,23 @@ def check(panel, ctx):
 
 
 def suggest(unit: str) -> str | None:
-    """The unit id fewest edits away (a third of the length at most), else difflib's closest.
+    """The unit id fewest edits away (a third of the length at most) that keeps the first
+    letter, else difflib's closest.
 
     Edits first: unit ids are short, and difflib's ratio prefers a longer id sharing more
     letters (`rds` -> `radsv`, a radiation dose) over the one-letter slip (`rps`, reads/s).
+    The first letter kept: one edit turns any short id into many (`qps` is one from `Bps`
+    and `cps`; `C` from `d`), while a slip rarely hits the first letter.
     """
-    ids = sorted(grafana_units.UNITS)
-    distance, best = min((_edits(unit, u), u) for u in ids)
-    if distance <= max(1, len(unit) // 3):
-        return best
     import difflib  # only when there is something to suggest: not on every lint's start-up
 
+    ids = sorted(grafana_units.UNITS)
+    ratio = {u: difflib.SequenceMatcher(None, unit, u).ratio() for u in ids}
+    # Ranked by edits ignoring case first: `Ms` is `ms` mistyped, not `MBs`.
+    near = [(_edits(unit.lower(), u.lower()), _edits(unit, u), -ratio[u], u) for u in ids
+            if u[:1].lower() == unit[:1].lower()]
+    if near and min(near)[1] <= max(1, len(unit) // 3):
+        return min(near)[3]
     close = difflib.get_close_matches(unit, ids, n=1, cutoff=0.6)
     return close[0] if close else None
 
