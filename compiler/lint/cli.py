@@ -2,10 +2,10 @@
 
 A pre-commit hook runs the linter once per file, so its start-up is most of its cost.
 build.py hands `lint` with paths to `main()` before importing click or the pipeline;
-this reads only what the lint needs of the project's config.py and catalog.py, from
-.lint_cache/ when they have not changed (compiler/lint/project_cache.py): never its
-dashboards, alerts or grafanalib, so the project's own recording rules are not known
-here (the linted files' are). Anything it does
+this reads what the lint needs of the project (config.py's settings, the catalog, the
+recording rules its alerts and SLOs define) from .lint_cache/ when none of it changed
+(compiler/lint/project_cache.py), and never imports grafanalib or renders anything.
+Anything it does
 not recognise on the command line (help, a typo) goes back to click, which owns the
 interface and its messages; the options here are the same as build.py's `lint`.
 """
@@ -117,14 +117,48 @@ def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
     return code, report.render(findings, opts["fmt"], described), report.summary(findings)
 
 
-def load_fresh(root: str) -> tuple:
-    """config.py and catalog.py of `root`, checked as a full load checks them (compiler/load.py):
-    (config, metrics, sources, log streams, external labels), for compiler/lint/project_cache.py."""
+def load_fresh(root: str, with_rules: bool = True) -> tuple:
+    """What the lint needs of the project at `root`, checked as a build checks it (compiler/load.py):
+    (config, metrics, sources, log streams, external labels, recorded), for compiler/lint/project_cache.py.
+
+    `recorded` lists (record, expr, labels) of the project's recording rules, SLO rules included,
+    so that a dashboard using them is linted as the build lints it; they need every definition
+    loaded. Where those do not load (a definition being edited), the lint goes on without them,
+    says so on stderr, and `recorded` is None (nothing is cached). A project of config.py and
+    catalog.py alone has none.
+    """
+    from .. import load as loader
+
+    root = os.path.abspath(root)
+    if with_rules and all(_defines(root, name) for name in loader.MODULES):
+        from ..errors import LoadError
+        from ..pipeline import expand
+
+        try:
+            project = loader.load(root)
+            expand(project)
+        except LoadError as exc:
+            print(f"warning: the project's recording rules are unknown to this lint: {exc}", file=sys.stderr)
+        else:
+            recorded = [(r.record, r.expr, dict(r.labels)) for g in project.all_groups() for r in g.rules
+                        if hasattr(r, "record")]
+            catalog = project.catalog
+            return (project.config, catalog.metrics.values(), catalog.sources.values(), project.logs,
+                    catalog.external_labels, recorded)
+        return (*_config_and_catalog(root), None)
+    return (*_config_and_catalog(root), [])
+
+
+def _defines(root: str, name: str) -> bool:
+    return os.path.isfile(os.path.join(root, f"{name}.py")) or os.path.isfile(os.path.join(root, name, "__init__.py"))
+
+
+def _config_and_catalog(root: str) -> tuple:
+    """config.py and catalog.py alone: (config, metrics, sources, log streams, external labels)."""
     from .. import load as loader
     from ..errors import LoadError
     from ..model import LogStream, Metric, MetricSource
 
-    root = os.path.abspath(root)
     if not os.path.isfile(os.path.join(root, "config.py")):
         raise LoadError(f"{root}: not a project root (no config.py)")
     for name in list(sys.modules):

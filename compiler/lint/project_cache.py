@@ -31,7 +31,7 @@ from ..catalog import Catalog
 
 DIR = ".lint_cache"
 FILE = "project.marshal"
-FORMAT = 3  # bump when the shape of the cached data changes
+FORMAT = 4  # bump when the shape of the cached data changes
 # A file modified this close to the load's start may have been read before the change
 # (timestamps as coarse as FAT's 2 s): its facts are not cached, as git treats "racily clean" files.
 RACY_NS = 2_000_000_000
@@ -39,6 +39,9 @@ RACY_NS = 2_000_000_000
 CatalogMetric = namedtuple("CatalogMetric", "name type source labels values buckets")
 CatalogSource = namedtuple("CatalogSource", "name target_labels")
 CatalogLogStream = namedtuple("CatalogLogStream", "app labels fields")
+# The project's recording rules, as lint_files and labels.Known read them (rule.record, .expr, .labels).
+RecordedRule = namedtuple("RecordedRule", "record expr labels")
+RecordedGroup = namedtuple("RecordedGroup", "rules")
 
 
 class Settings:
@@ -57,8 +60,8 @@ class Settings:
 
 
 class LightProject:
-    """What linting other files needs of a project: root, config, catalog and log streams
-    (`groups`, the project's recording rules, stay empty on the fast path: see cli.py)."""
+    """What linting other files needs of a project: root, config, catalog, log streams, and
+    its recording rules (one RecordedGroup: the lint needs their names, expressions and labels)."""
 
     def __init__(self, root, config, catalog, groups=(), logs=()):
         self.root, self.config, self.catalog, self.groups = root, config, catalog, tuple(groups)
@@ -71,18 +74,20 @@ class LightProject:
 
 def load(root: str, fresh, use_cache: bool = True) -> LightProject:
     """The project at `root`, from the cache when it is current, else from `fresh(root)`
-    (config, metrics, sources, log streams, external labels), which is then cached."""
+    (config, metrics, sources, log streams, external labels, recorded rules or None), which is
+    then cached (not when the recorded rules could not be loaded: the next lint tries again).
+    `fresh(root, with_rules=False)` gives the config alone, for a setting the cache could not hold."""
     root = os.path.abspath(root)
     path = os.path.join(root, DIR, FILE)
     facts = _read(path, root) if use_cache else None
     if facts is not None:
-        return _project(root, facts, lambda: fresh(root)[0])
+        return _project(root, facts, lambda: fresh(root, with_rules=False)[0])
     if use_cache:
         _make_dir(os.path.dirname(path))  # first: creating it changes the root's mtime, which is watched
     before, started = set(sys.modules), time.time_ns()
-    config, metrics, sources, logs, external = fresh(root)
-    facts = _facts(config, metrics, sources, logs, external)
-    if use_cache:
+    config, metrics, sources, logs, external, recorded = fresh(root)
+    facts = _facts(config, metrics, sources, logs, external, recorded or [])
+    if use_cache and recorded is not None:
         files = _sources_of(root, before, started)
         if files is not None:
             _write(path, {**facts, "key": _key(root), "files": files})
@@ -95,7 +100,7 @@ def _key(root: str) -> tuple:
     return (FORMAT, root, sys.version, sys.executable)
 
 
-def _facts(config, metrics, sources, logs, external) -> dict:
+def _facts(config, metrics, sources, logs, external, recorded) -> dict:
     settings, uncached = {}, []
     for name in dir(config):
         if name.isupper():
@@ -111,6 +116,7 @@ def _facts(config, metrics, sources, logs, external) -> dict:
         "metrics": [(m.name, m.type, m.source, tuple(m.labels), dict(m.values), tuple(m.buckets)) for m in metrics],
         "sources": [(s.name, tuple(s.target_labels)) for s in sources],
         "logs": [(s.app, tuple(s.labels), tuple(s.fields)) for s in logs],
+        "recorded": [(record, expr, dict(labels)) for record, expr, labels in recorded],
     }
 
 
@@ -119,20 +125,25 @@ def _project(root: str, facts: dict, real_config) -> LightProject:
     sources = [CatalogSource(*s) for s in facts["sources"]]
     logs = [CatalogLogStream(*s) for s in facts["logs"]]
     config = Settings(facts["settings"], facts["uncached"], real_config)
-    return LightProject(root, config, Catalog(metrics, sources, facts["external"]), logs=logs)
+    groups = (RecordedGroup(tuple(RecordedRule(*r) for r in facts["recorded"])),) if facts["recorded"] else ()
+    return LightProject(root, config, Catalog(metrics, sources, facts["external"]), groups=groups, logs=logs)
 
 
 def _sources_of(root: str, before: set, started: int) -> list | None:
     """(path, size, mtime_ns) of what the facts came from: the root directory, every module
-    the load imported, and every module of the project and the compiler (this one included).
+    the load imported from outside the Python installation, and every module of the project
+    and the compiler (this one included).
     None when they cannot all be watched (a module in a zip) or one changed during the load."""
     package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
     dirs = (os.path.join(root, ""), package)
+    # The interpreter's and the environment's own modules are left out (its path is in the key).
+    installed = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
     paths = {root}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if path and (name not in before or os.path.abspath(path).startswith(dirs)):
-            paths.add(os.path.abspath(path))
+        path = os.path.abspath(path) if path else None
+        if path and (path.startswith(dirs) or (name not in before and not path.startswith(installed))):
+            paths.add(path)
     out = []
     for path in sorted(paths):
         try:
