@@ -5,10 +5,23 @@ what Go's regexp refuses (lookarounds, backreferences), so a config we pass woul
 to load, and it backtracks, so a matcher such as `(a+)+b` could hang the build. RE2 is
 the engine Go's regexp follows: the same syntax, and linear time on any input. Where
 the two differ, we follow Go (as built into Prometheus 2.42 and Alertmanager 0.25).
+
+Most matchers need no engine at all: `job=~"kubelet|apiserver"` is a set of literals, and
+`.*` or `.+` among literals cannot make a pattern invalid. Those are answered here, without
+importing RE2 (a tenth of `build.py lint FILE`'s start-up); tests/test_regex.py holds the
+shortcuts to RE2's answers.
 """
 from __future__ import annotations
 
 import functools
+import re
+
+_META = r"\\^$.|?*+()\[\]{}"
+# Literal characters and `|`: valid, and a value matches when it is one of the alternatives.
+_ALTERNATION = re.compile(rf"[^{_META}]*(?:\|[^{_META}]*)*")
+# Those plus `.`, `.*` and `.+`: still valid whatever their order (Go rejects only a repetition
+# with nothing before it, and every `*` or `+` here follows a `.`).
+_PLAIN = re.compile(rf"(?:[^{_META}]|\.[*+]?|\|)*")
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,10 +84,16 @@ def _check_go_syntax(pattern: str) -> None:
 
 def fullmatch(pattern: str, value: str) -> bool:
     """Whether `value` matches `pattern` as a label matcher does (anchored at both ends)."""
+    if _ALTERNATION.fullmatch(pattern):
+        return value in pattern.split("|")
+    if value == "" and _PLAIN.fullmatch(pattern):  # "can the label be empty?", asked of every matcher
+        return any(alternative.replace(".*", "") == "" for alternative in pattern.split("|"))
     return compile(pattern).search(value) is not None
 
 
 def valid(pattern: str) -> bool:
+    if _PLAIN.fullmatch(pattern):
+        return True
     try:
         compile(pattern)
     except RegexError:
