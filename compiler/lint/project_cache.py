@@ -136,13 +136,14 @@ def _sources_of(root: str, before: set, started: int) -> list | None:
     None when they cannot all be watched (a module in a zip) or one changed during the load."""
     package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
     dirs = (os.path.join(root, ""), package)
-    # The interpreter's and the environment's own modules are left out (its path is in the key).
+    # The interpreter's and the environment's own modules are left out (its path is in the key),
+    # also where the environment lies inside the project (.venv/).
     installed = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
     paths = {root}
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         path = os.path.abspath(path) if path else None
-        if path and (path.startswith(dirs) or (name not in before and not path.startswith(installed))):
+        if path and not path.startswith(installed) and (path.startswith(dirs) or name not in before):
             paths.add(path)
     out = []
     for path in sorted(paths):
