@@ -477,16 +477,49 @@ def test_panels_dragged_within_a_row_are_reordered_in_the_module(repo, tmp_path)
     assert "No changes." in run("--root", str(repo), "import", write_json(tmp_path / "d.json", d))[1]
 
 
-def test_a_panel_moved_to_another_row_is_left_to_a_person(repo, tmp_path):
-    with open(OWN, encoding="utf-8") as f:
-        d = json.load(f)
+def _move_workers_up_to_the_last_row(d: dict) -> dict:
     panels = d["panels"]
     workers = next(p for p in panels if p["title"] == "Workers up")
     panels.remove(workers)
     last = panels[-1]
     workers["gridPos"] = {"h": 5, "w": 6, "x": 0, "y": last["gridPos"]["y"] + last["gridPos"]["h"]}
     panels.append(workers)
+    return d
+
+
+@pytest.mark.slow
+def test_a_panel_moved_to_another_row_is_moved_in_the_module(repo, tmp_path):
+    with open(OWN, encoding="utf-8") as f:
+        d = _move_workers_up_to_the_last_row(json.load(f))
+    code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
+    assert code == 0, output
+    assert "applied: panel 'Workers up' moved from row 'Health' to row 'Analyses'" in output
+    text = (repo / "dashboards" / "overview.py").read_text()
+    assert "            api_error_rate_stat_panel(),\n        )),\n" in text
+    assert "            findings_by_severity_panel(),\n            workers_up_panel(),\n        )),\n" in text
+    out = tmp_path / "out"
+    code, output = run("--root", str(repo), "--out", str(out))
+    assert code == 0, output
+    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
+        built = json.load(f)
+    assert [p["title"] for p in built["panels"]] == [p["title"] for p in d["panels"]]
+
+
+def test_a_move_into_a_row_written_on_one_line_is_left_to_a_person(repo, tmp_path):
+    """`Row("Health endpoints", (health_checks_panel(),))`: no element on lines of its own to move
+    in beside it. Nothing is moved at all, not even out of the row it left."""
+    with open(OWN, encoding="utf-8") as f:
+        d = json.load(f)
+    panels = d["panels"]
+    workers = next(p for p in panels if p["title"] == "Workers up")
+    checks = next(p for p in panels if p["title"] == "Health checks")
+    at = checks["gridPos"]
+    workers["gridPos"] = {"h": at["h"], "w": 24 - at["x"] - at["w"], "x": at["x"] + at["w"], "y": at["y"]}
     before = (repo / "dashboards" / "overview.py").read_text()
     code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", d), "--apply")
-    assert code == 1 and "by hand: panels moved to another row (Workers up)" in output
-    assert (repo / "dashboards" / "overview.py").read_text() == before  # nothing it could do alone
+    assert code == 1 and "by hand: panels moved to another row (Workers up to 'Health endpoints')" in output, output
+    after = (repo / "dashboards" / "overview.py").read_text()
+    assert "api_error_rate_stat_panel(),\n            workers_up_panel(),\n" in after, \
+        "not taken out of Health either: a half move would drop the panel"
+    assert 'Row("Health endpoints", (health_checks_panel(),))' in after
+    assert after.count("workers_up_panel()") == before.count("workers_up_panel()")

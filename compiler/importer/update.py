@@ -6,8 +6,9 @@ then edits the defining module in place, and only where the JSON differs: a
 changed panel gets the changed arguments of its `Panel(...)` call rewritten
 (other arguments, the helper calls that compute them, the function's name
 and every comment stay), a new panel gets a function and a place at the end
-of its row, a removed one leaves its row. Whatever cannot be edited safely
-(a panel built by a shared helper, a new or removed row, a reordering) is
+of its row, a removed one leaves its row, a dragged one is moved in (or between)
+the rows' tuples. Whatever cannot be edited safely (a panel built by a shared
+helper, a move into a new row, a reordering in a row that also gains panels) is
 reported for a hand edit instead of guessed.
 """
 from __future__ import annotations
@@ -165,26 +166,46 @@ def _row_of(d: Dashboard, panel: Panel) -> Row:
 
 
 def _reorder(editor: "_Editor", old: Dashboard, new: Dashboard, pairs, added, removed, update: Update) -> None:
-    """Panels dragged within a row are put in the JSON's order; a move between rows is left to a person."""
-    partner = {id(a): b for a, b in pairs}
-    moved = [b.title for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
-    if moved:
-        update.manual.append(f"panels moved to another row ({', '.join(moved)}): move them by hand")
-        return
+    """Panels dragged within a row, or to another row, are put where the JSON has them.
+
+    Each row whose panels changed place gets its tuple rewritten from the elements that
+    build them, wherever they stood. All or nothing: a moved panel taken out of one row
+    and not put in the other would vanish or appear twice. A row that also gains or
+    loses panels, a move into a new row or into an empty one, is left to a person.
+    """
+    back = {id(b): a for a, b in pairs}
+    new_rows = {r.title: r for r in new.rows}
+    old_titles = {r.title for r in old.rows}
+    moved = [(a, _row_of(old, a), _row_of(new, b)) for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
     changed_rows = {_row_of(old, p).title for p in removed} | {_row_of(new, p).title for p in added}
+    arrangement = {}  # old row -> its paired panels (old objects) in the JSON's order
     for row in old.rows:
-        paired = [p for p in row.panels if id(p) in partner]  # added and removed ones are placed elsewhere
-        order = sorted(paired, key=lambda p: _index(new, partner[id(p)]))
-        if [id(p) for p in order] == [id(p) for p in paired]:
-            continue
-        if row.title not in changed_rows and editor.reorder(row, order):
-            update.applied.append(f"row '{row.title}': panels put in the order of the JSON")
-        else:
-            update.manual.append(f"row '{row.title}': panels were reordered: reorder them by hand")
+        if row.title not in new_rows:
+            continue  # removed with its row (a panel moved out of it is left to a person below)
+        current = [p for p in row.panels if any(p is a for a, _ in pairs)]
+        wanted = [back[id(p)] for p in new_rows[row.title].panels if id(p) in back]
+        if [id(p) for p in wanted] != [id(p) for p in current]:
+            arrangement[row.title] = (row, wanted)
+    if not arrangement:
+        return
+    blocked = (set(arrangement) & changed_rows) or any(dest.title not in old_titles or src.title not in new_rows
+                                                      for _, src, dest in moved)
+    if not blocked and editor.arrange(old, list(arrangement.values())):
+        for a, src, dest in moved:
+            update.applied.append(f"panel '{a.title}' moved from row '{src.title}' to row '{dest.title}'")
+        shuffled = [title for title, (row, wanted) in arrangement.items()
+                    if {id(p) for p in wanted} == {id(p) for p in row.panels if any(p is a for a, _ in pairs)}]
+        update.applied.extend(f"row '{title}': panels put in the order of the JSON" for title in shuffled)
+    elif moved:
+        update.manual.append(f"panels moved to another row ({', '.join(_move_text(m) for m in moved)}): "
+                             "move them by hand")
+    else:
+        update.manual.extend(f"row '{title}': panels were reordered: reorder them by hand" for title in arrangement)
 
 
-def _index(d: Dashboard, panel: Panel) -> int:
-    return next(i for i, p in enumerate(p for r in d.rows for p in r.panels) if p is panel)
+def _move_text(move) -> str:
+    panel, _src, dest = move
+    return f"{panel.title} to '{dest.title}'"
 
 
 def _panel_json(d: Dashboard, data: dict) -> dict[int, dict]:
@@ -416,24 +437,38 @@ class _Editor:
                 return True
         return False
 
-    def reorder(self, row: Row, order: list[Panel]) -> bool:
-        """Rewrite the row's panel tuple in `order`, when each element fills its own lines."""
-        elements = self._row_tuple(row)
-        if elements is None or len(elements.elts) != len(row.panels):
-            return False
-        spans = []
-        for panel in order:
-            elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
-            span = self._own_lines(elt) if elt is not None else None
-            if span is None:
+    def arrange(self, d: Dashboard, rows: list[tuple[Row, list[Panel]]]) -> bool:
+        """Rewrite each row's panel tuple to hold `panels` in that order, taking each panel's
+        element from whichever row of `d` holds it; every element must fill its own lines
+        and each row's elements be one block. Nothing is edited unless every row can be."""
+        spans: dict[int, tuple[int, int]] = {}  # id(panel) -> the lines of its element
+        blocks = {}
+        for row in d.rows:
+            elements = self._row_tuple(row)
+            if elements is None or len(elements.elts) != len(row.panels):
+                if any(r is row for r, _ in rows) or any(p is q for _, ps in rows for p in ps for q in row.panels):
+                    return False
+                continue
+            own = []
+            for panel in row.panels:
+                elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
+                span = self._own_lines(elt) if elt is not None else None
+                if span is None:
+                    own = None
+                    break
+                spans[id(panel)] = span
+                own.append(span)
+            if own:
+                first, last = min(s for s, _ in own), max(e for _, e in own)
+                if sum(e - s for s, e in own) == last - first:  # no comment or blank line between them
+                    blocks[id(row)] = (first, last)
+        edits = []
+        for row, panels in rows:
+            if id(row) not in blocks or not all(id(p) in spans for p in panels):
                 return False
-            spans.append(span)
-        first = min(start for start, _ in spans)
-        last = max(end for _, end in spans)
-        if sum(end - start for start, end in spans) != last - first:
-            return False  # comments or blank lines between the elements: leave it to a person
-        text = b"".join(self.data[start:end] for start, end in spans).decode("utf-8")
-        self.edits.append((first, last, text))
+            first, last = blocks[id(row)]
+            edits.append((first, last, b"".join(self.data[slice(*spans[id(p)])] for p in panels).decode("utf-8")))
+        self.edits.extend(edits)
         return True
 
     def _builds(self, call: ast.Call, panel: Panel) -> bool:
