@@ -173,34 +173,45 @@ def _reorder(editor: "_Editor", old: Dashboard, new: Dashboard, pairs, added, re
     and not put in the other would vanish or appear twice. A row that also gains or
     loses panels, a move into a new row or into an empty one, is left to a person.
     """
-    back = {id(b): a for a, b in pairs}
-    new_rows = {r.title: r for r in new.rows}
-    old_titles = {r.title for r in old.rows}
-    moved = [(a, _row_of(old, a), _row_of(new, b)) for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
-    changed_rows = {_row_of(old, p).title for p in removed} | {_row_of(new, p).title for p in added}
-    arrangement = {}  # old row -> its paired panels (old objects) in the JSON's order
-    for row in old.rows:
-        if row.title not in new_rows:
-            continue  # removed with its row (a panel moved out of it is left to a person below)
-        current = [p for p in row.panels if any(p is a for a, _ in pairs)]
-        wanted = [back[id(p)] for p in new_rows[row.title].panels if id(p) in back]
-        if [id(p) for p in wanted] != [id(p) for p in current]:
-            arrangement[row.title] = (row, wanted)
+    arrangement = _arrangement(old, new, pairs)  # row title -> (old row, its panels in the JSON's order)
     if not arrangement:
         return
-    blocked = (set(arrangement) & changed_rows) or any(dest.title not in old_titles or src.title not in new_rows
-                                                      for _, src, dest in moved)
+    new_titles, old_titles = {r.title for r in new.rows}, {r.title for r in old.rows}
+    moved = [(a, _row_of(old, a), _row_of(new, b)) for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
+    changed_rows = {_row_of(old, p).title for p in removed} | {_row_of(new, p).title for p in added}
+    blocked = bool(set(arrangement) & changed_rows) or any(
+        dest.title not in old_titles or src.title not in new_titles for _, src, dest in moved)
     if not blocked and editor.arrange(old, list(arrangement.values())):
-        for a, src, dest in moved:
-            update.applied.append(f"panel '{a.title}' moved from row '{src.title}' to row '{dest.title}'")
-        shuffled = [title for title, (row, wanted) in arrangement.items()
-                    if {id(p) for p in wanted} == {id(p) for p in row.panels if any(p is a for a, _ in pairs)}]
-        update.applied.extend(f"row '{title}': panels put in the order of the JSON" for title in shuffled)
+        update.applied.extend(_arranged(arrangement, moved))
     elif moved:
         update.manual.append(f"panels moved to another row ({', '.join(_move_text(m) for m in moved)}): "
                              "move them by hand")
     else:
         update.manual.extend(f"row '{title}': panels were reordered: reorder them by hand" for title in arrangement)
+
+
+def _arranged(arrangement: dict, moved: list) -> list[str]:
+    """What --apply did: each move, and each row whose panels only changed order."""
+    lines = [f"panel '{a.title}' moved from row '{src.title}' to row '{dest.title}'" for a, src, dest in moved]
+    moving = {id(a) for a, _, _ in moved}
+    return lines + [f"row '{title}': panels put in the order of the JSON" for title, (row, wanted)
+                    in arrangement.items() if not any(id(p) in moving for p in (*wanted, *row.panels))]
+
+
+def _arrangement(old: Dashboard, new: Dashboard, pairs) -> dict:
+    """Row title -> (old row, the old panels it must hold, in the JSON's order), for each row of
+    both dashboards whose paired panels changed (removed rows go with their panels)."""
+    back = {id(b): a for a, b in pairs}
+    paired = {id(a) for a, _ in pairs}
+    new_rows = {r.title: r for r in new.rows}
+    out = {}
+    for row in old.rows:
+        if row.title in new_rows:
+            current = [p for p in row.panels if id(p) in paired]
+            wanted = [back[id(p)] for p in new_rows[row.title].panels if id(p) in back]
+            if [id(p) for p in wanted] != [id(p) for p in current]:
+                out[row.title] = (row, wanted)
+    return out
 
 
 def _move_text(move) -> str:
@@ -441,35 +452,38 @@ class _Editor:
         """Rewrite each row's panel tuple to hold `panels` in that order, taking each panel's
         element from whichever row of `d` holds it; every element must fill its own lines
         and each row's elements be one block. Nothing is edited unless every row can be."""
-        spans: dict[int, tuple[int, int]] = {}  # id(panel) -> the lines of its element
-        blocks = {}
+        spans, blocks = {}, {}  # id(panel) -> its element's lines; id(row) -> the lines of all its elements
         for row in d.rows:
-            elements = self._row_tuple(row)
-            if elements is None or len(elements.elts) != len(row.panels):
-                if any(r is row for r, _ in rows) or any(p is q for _, ps in rows for p in ps for q in row.panels):
-                    return False
-                continue
-            own = []
-            for panel in row.panels:
-                elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
-                span = self._own_lines(elt) if elt is not None else None
-                if span is None:
-                    own = None
-                    break
-                spans[id(panel)] = span
-                own.append(span)
-            if own:
-                first, last = min(s for s, _ in own), max(e for _, e in own)
-                if sum(e - s for s, e in own) == last - first:  # no comment or blank line between them
-                    blocks[id(row)] = (first, last)
+            own = self._element_lines(row)
+            if own is None:
+                continue  # its panels have no spans, so a row needing one of them fails below
+            spans.update(own)
+            first, last = min((s for s, _ in own.values()), default=0), max((e for _, e in own.values()), default=0)
+            if own and sum(e - s for s, e in own.values()) == last - first:  # no comment or blank line between
+                blocks[id(row)] = (first, last)
         edits = []
         for row, panels in rows:
             if id(row) not in blocks or not all(id(p) in spans for p in panels):
                 return False
-            first, last = blocks[id(row)]
-            edits.append((first, last, b"".join(self.data[slice(*spans[id(p)])] for p in panels).decode("utf-8")))
+            text = b"".join(self.data[slice(*spans[id(p)])] for p in panels).decode("utf-8")
+            edits.append((*blocks[id(row)], text))
         self.edits.extend(edits)
         return True
+
+    def _element_lines(self, row: Row) -> dict | None:
+        """id(panel) -> the lines of the row-tuple element that builds it, for every panel of
+        the row; None when some element does not fill lines of its own."""
+        elements = self._row_tuple(row)
+        if elements is None or len(elements.elts) != len(row.panels):
+            return None
+        out = {}
+        for panel in row.panels:
+            elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
+            span = self._own_lines(elt) if elt is not None else None
+            if span is None:
+                return None
+            out[id(panel)] = span
+        return out
 
     def _builds(self, call: ast.Call, panel: Panel) -> bool:
         """Whether `call` (an element of a row) is the call of the function that builds `panel`."""
