@@ -130,23 +130,27 @@ def load_fresh(root: str, with_rules: bool = True) -> tuple:
     from .. import load as loader
 
     root = os.path.abspath(root)
-    if with_rules and all(_defines(root, name) for name in loader.MODULES):
-        from ..errors import LoadError
-        from ..pipeline import expand
+    if not (with_rules and all(_defines(root, name) for name in loader.MODULES)):
+        return (*_config_and_catalog(root), [])
+    import contextlib
 
-        try:
+    from ..errors import LoadError
+    from ..pipeline import expand
+
+    try:
+        # What a definition prints goes to stderr: stdout carries the report (JSON, SARIF).
+        with contextlib.redirect_stdout(sys.stderr):
             project = loader.load(root)
             expand(project)
-        except LoadError as exc:
-            print(f"warning: the project's recording rules are unknown to this lint: {exc}", file=sys.stderr)
-        else:
-            recorded = [(r.record, r.expr, dict(r.labels)) for g in project.all_groups() for r in g.rules
-                        if hasattr(r, "record")]
-            catalog = project.catalog
-            return (project.config, catalog.metrics.values(), catalog.sources.values(), project.logs,
-                    catalog.external_labels, recorded)
-        return (*_config_and_catalog(root), None)
-    return (*_config_and_catalog(root), [])
+    except LoadError as exc:
+        light = _config_and_catalog(root)  # config.py or catalog.py broken: that error alone, as before
+        print(f"warning: the project's recording rules are unknown to this lint: {exc}", file=sys.stderr)
+        return (*light, None)
+    recorded = [(r.record, r.expr, dict(r.labels)) for g in project.all_groups() for r in g.rules
+                if hasattr(r, "record")]
+    catalog = project.catalog
+    return (project.config, catalog.metrics.values(), catalog.sources.values(), project.logs,
+            catalog.external_labels, recorded)
 
 
 def _defines(root: str, name: str) -> bool:

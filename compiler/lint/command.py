@@ -26,14 +26,17 @@ def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(
         return lint_paths(root, {"paths": list(paths), "fmt": fmt, "strict": strict, "disable": disable,
                                  "severity": severity, "catalog_strict": catalog_strict, "max_bytes": max_bytes,
                                  "no_cache": no_cache})
-    from ..load import load
+    import contextlib
+    import sys
 
-    project = load(root)
-    policy = policy_of(project.config, disable, severity)
-    rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
+    from ..load import load
     from ..pipeline import expand  # SLO expansion: lint what the build would emit
 
-    expand(project)
+    with contextlib.redirect_stdout(sys.stderr):  # what a definition prints is not the report (JSON, SARIF)
+        project = load(root)
+        expand(project)
+    policy = policy_of(project.config, disable, severity)
+    rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
     findings = run(project, subjects(project), rules)
     findings = policy.apply(findings)
     code = 1 if has_errors(findings, strict) else 0

@@ -5,15 +5,18 @@ more than linting a small file; a pre-commit hook pays that once per file. What 
 of other files reads of them is plain data: config.py's settings; per metric, its
 name, type, source, labels, label values and buckets; per log stream, its app, labels and
 fields. The first lint writes that to `<root>/.lint_cache/project.marshal`; later ones
-read it back when nothing it came from changed: the project root, the Python version, and
-the size and modification time of every module the load read (config.py, catalog.py,
-what they import from anywhere, the compiler's own modules) and of the root directory
-(a module created there, e.g. an optional `config_local.py`, changes it). What the cache
-cannot see: data files and environment variables config.py may read (`--no-cache`).
+read it back when nothing it came from changed: the project root, the Python version, the
+size and modification time of every module the load read outside the Python installation
+(config.py, catalog.py, every definition, what they import, the compiler's own modules),
+and the modification time of the directories holding them (a module created there, e.g. an
+optional `config_local.py` or an alert module found by discovery, changes it) and of the
+environment's site-packages (an upgraded library changes it). What the cache cannot see:
+data files and environment variables a definition may read (`--no-cache`).
 
-A setting marshal cannot store (an SLO window object, a MappingProxyType) is not cached:
-reading one makes the cached run import the real config.py, so the answer is always the
-module's own. A run that loaded afresh uses the real module throughout.
+A setting marshal cannot store (an SLO window object, a MappingProxyType), or any setting
+of a config.py that computes them in a module `__getattr__`, is not cached: reading one
+makes the cached run import the real config.py, so the answer is always the module's own.
+A run that loaded afresh uses the real module throughout.
 
 marshal, not pickle or JSON: it is built in (no import to pay) and reads plain data
 only. Like a .pyc file, the cache is trusted as the project's code is, since it comes
@@ -31,7 +34,7 @@ from ..catalog import Catalog
 
 DIR = ".lint_cache"
 FILE = "project.marshal"
-FORMAT = 4  # bump when the shape of the cached data changes
+FORMAT = 5  # bump when the shape of the cached data changes
 # A file modified this close to the load's start may have been read before the change
 # (timestamps as coarse as FAT's 2 s): its facts are not cached, as git treats "racily clean" files.
 RACY_NS = 2_000_000_000
@@ -47,12 +50,14 @@ RecordedGroup = namedtuple("RecordedGroup", "rules")
 class Settings:
     """config.py's plain settings; one that could not be cached is read from config.py itself."""
 
-    def __init__(self, values: dict, uncached: tuple, real):
+    def __init__(self, values: dict, uncached: tuple | None, real):
         self.__dict__.update(values)
-        self._uncached, self._real, self._module = frozenset(uncached), real, None
+        # None: config.py computes settings in a module __getattr__, so any name may exist
+        self._uncached = None if uncached is None else frozenset(uncached)
+        self._real, self._module = real, None
 
     def __getattr__(self, name: str):  # only for what the cache does not hold
-        if name.startswith("_") or name not in self._uncached:
+        if name.startswith("_") or (self._uncached is not None and name not in self._uncached):
             raise AttributeError(name)
         if self._module is None:
             self._module = self._real()
@@ -111,8 +116,9 @@ def _facts(config, metrics, sources, logs, external, recorded) -> dict:
                 uncached.append(name)
                 continue
             settings[name] = value
+    dynamic = callable(getattr(config, "__dict__", {}).get("__getattr__"))  # PEP 562: not all in dir()
     return {
-        "settings": settings, "uncached": tuple(uncached), "external": tuple(external),
+        "settings": settings, "uncached": None if dynamic else tuple(uncached), "external": tuple(external),
         "metrics": [(m.name, m.type, m.source, tuple(m.labels), dict(m.values), tuple(m.buckets)) for m in metrics],
         "sources": [(s.name, tuple(s.target_labels)) for s in sources],
         "logs": [(s.app, tuple(s.labels), tuple(s.fields)) for s in logs],
@@ -136,24 +142,27 @@ def _sources_of(root: str, before: set, started: int) -> list | None:
     None when they cannot all be watched (a module in a zip) or one changed during the load."""
     package = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
     dirs = (os.path.join(root, ""), package)
-    # The interpreter's and the environment's own modules are left out (its path is in the key),
-    # also where the environment lies inside the project (.venv/).
+    # The interpreter's and the environment's own modules are left out, also where the environment
+    # lies inside the project (.venv/): their site-packages directories stand for them (an install
+    # or upgrade changes its mtime), and the interpreter's path is in the key.
     installed = tuple(os.path.join(p, "") for p in {sys.prefix, sys.base_prefix, sys.exec_prefix})
-    paths = {root}
+    modules = set()
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
         path = os.path.abspath(path) if path else None
         if path and not path.startswith(installed) and (path.startswith(dirs) or name not in before):
-            paths.add(path)
+            modules.add(path)
+    folders = {root} | {os.path.dirname(p) for p in modules} | {
+        os.path.abspath(p) for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")}
     out = []
-    for path in sorted(paths):
+    for path in sorted(modules | folders):
         try:
             st = os.stat(path)
         except OSError:
             return None
         # A definition saved during the load may not be what it read: cache it next time. (The
         # compiler's own modules are exempt: a checkout or a copy of the repository is new, not racy.)
-        if st.st_mtime_ns >= started - RACY_NS and path != root and not path.startswith(package):
+        if st.st_mtime_ns >= started - RACY_NS and path not in folders and not path.startswith(package):
             return None
         out.append((path, st.st_size, st.st_mtime_ns))
     return out

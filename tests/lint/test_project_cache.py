@@ -226,3 +226,69 @@ def test_a_project_of_config_and_catalog_alone_is_cached(lint, fixture_project):
         shutil.rmtree(fixture_project / name)
     first, second = lint(), lint()
     assert first[2] and not second[2] and first[:2] == second[:2]
+
+
+def test_what_a_definition_prints_does_not_reach_the_report(fixture_project, tmp_path):
+    import json
+
+    module = fixture_project / "dashboards" / "__init__.py"
+    module.write_text('print("dashboards: generated")\n' + module.read_text())
+    age(*fixture_project.rglob("*.py"))
+    (tmp_path / "r.yaml").write_text(RULES)
+    for _ in range(2):  # the load, then the cache
+        proc = subprocess.run([sys.executable, "build.py", "--root", str(fixture_project), "lint", "--format", "json",
+                               str(tmp_path / "r.yaml")], cwd=ROOT, capture_output=True, text=True)
+        assert json.loads(proc.stdout), proc.stdout
+        assert "Traceback" not in proc.stderr
+
+
+def test_a_module_added_inside_a_package_is_seen(lint, fixture_project, tmp_path):
+    """alerts/extra.py is new in alerts/, not in the root: the package directories are watched."""
+    assert lint() and not lint()[2]
+    extra = fixture_project / "alerts" / "extra.py"
+    extra.write_text('from compiler.model import RecordingRule, RuleGroup\n\n'
+                     'GROUP = RuleGroup("extra", (RecordingRule("shop:requests:rate5m", "sum(rate(shop_requests_total[5m]))"),))\n')
+    age(extra)
+    proc = subprocess.run([sys.executable, "build.py", "--root", str(fixture_project), "lint",
+                           str(tmp_path / "rules.yaml")], cwd=ROOT, capture_output=True, text=True)
+    assert "alerts/extra.py" in proc.stderr and "recording rules are unknown" in proc.stderr, proc.stderr
+
+
+def test_the_environments_packages_are_watched_by_their_directory(lint, fixture_project):
+    import marshal
+
+    lint()
+    with open(fixture_project / CACHE, "rb") as f:
+        watched = [path for path, _, _ in marshal.load(f)["files"]]
+    assert any(os.path.basename(p) == "site-packages" for p in watched), watched
+    assert not any("site-packages" + os.sep in p for p in watched), "modules of the environment one by one"
+
+
+def test_settings_a_config_module_computes_on_access_are_read_from_it(lint, fixture_project):
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + "\n\ndef __getattr__(name):\n"
+                      "    if name == 'LINT_RULES':\n        return {'*.yaml': {'alerts/severity': 'off'}}\n"
+                      "    raise AttributeError(name)\n")
+    age(config)
+    fresh, cached = lint(), lint()
+    assert cached[:2] == fresh[:2] and "alerts/severity" not in fresh[1], fresh[1]
+
+
+def test_a_broken_config_is_one_error(fixture_project, tmp_path):
+    config = fixture_project / "config.py"
+    config.write_text(config.read_text() + "\nSEVERITIES = (\n")
+    (tmp_path / "r.yaml").write_text(RULES)
+    proc = subprocess.run([sys.executable, "build.py", "--root", str(fixture_project), "lint", str(tmp_path / "r.yaml")],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("config.py") == 1, proc.stderr
+    assert proc.stderr.startswith("error: config.py"), proc.stderr
+
+
+def test_what_a_definition_prints_does_not_reach_the_report_of_the_definitions_lint(fixture_project):
+    import json
+
+    module = fixture_project / "dashboards" / "__init__.py"
+    module.write_text('print("dashboards: generated")\n' + module.read_text())
+    proc = subprocess.run([sys.executable, "build.py", "--root", str(fixture_project), "lint", "--format", "json"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert json.loads(proc.stdout) == [] and "dashboards: generated" in proc.stderr, proc.stdout + proc.stderr

@@ -41,7 +41,7 @@ def suggest(unit: str) -> str | None:
     # Ranked by edits ignoring case first: `Ms` is `ms` mistyped, not `MBs`.
     near = [(_edits(unit.lower(), u.lower()), _edits(unit, u), -ratio[u], u) for u in ids
             if u[:1].lower() == unit[:1].lower()]
-    if near and min(near)[1] <= max(1, len(unit) // 3):
+    if near and min(near)[0] <= max(1, len(unit) // 3):  # a case slip (`BPS`) is no edit
         return min(near)[3]
     close = difflib.get_close_matches(unit, ids, n=1, cutoff=0.6)
     return close[0] if close else None
