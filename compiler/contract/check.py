@@ -18,11 +18,10 @@ from ..conventions import le
 from ..lint.finding import ERROR, WARNING, Finding
 from ..location import Location
 from ..model import COUNTER, HISTOGRAM, SUMMARY, Metric
+from . import APP_SOURCE
 from .exposition import Exposition, Family
 
 NOTE = "note"
-# The application's own metrics: `metrics check` and `metrics codegen` default to them.
-APP_SOURCE = "codeverify"
 
 # Labels a sample of a family's suffix carries besides the metric's own.
 _SUFFIX_LABELS = {HISTOGRAM: {"_bucket": "le"}, SUMMARY: {"": "quantile"}}

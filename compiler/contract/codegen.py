@@ -14,7 +14,7 @@ import tempfile
 
 from ..model import COUNTER, GAUGE, HISTOGRAM, SUMMARY, Metric
 from ..write import with_header
-from .check import APP_SOURCE
+from . import APP_SOURCE
 
 PATH = "client/codeverify_metrics.py"
 _CLASSES = {COUNTER: "Counter", GAUGE: "Gauge", HISTOGRAM: "Histogram", SUMMARY: "Summary"}
