@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 # npm ci writes this file; the LogQL lint runs Grafana's grammar from node_modules under Node.
 NODE_STAMP := node_modules/.package-lock.json
 # Debian's prometheus package gives promtool and prometheus; prometheus-alertmanager gives amtool;
-# prometheus-blackbox-exporter the prober the health-probe test runs (tests/test_probe_e2e.py).
-DEB_PACKAGES := prometheus prometheus-alertmanager prometheus-blackbox-exporter
+# prometheus-blackbox-exporter the prober the health-probe test runs (tests/test_probe_e2e.py);
+# redis-server and prometheus-redis-exporter the exporter the catalog is checked against
+# (tests/test_exporter_contract.py).
+DEB_PACKAGES := prometheus prometheus-alertmanager prometheus-blackbox-exporter redis-server prometheus-redis-exporter
 
 .PHONY: build test test-fast check verify tools clean
 
@@ -48,7 +50,8 @@ $(NODE_STAMP): package.json package-lock.json
 # Installs the Prometheus tools when one is missing and we may (root); otherwise
 # the tests that need them say which package to install.
 tools:
-	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager prometheus-blackbox-exporter; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for t in promtool prometheus amtool prometheus-alertmanager prometheus-blackbox-exporter \
+	    redis-server prometheus-redis-exporter; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing$$missing from Debian ($(DEB_PACKAGES))"; \
