@@ -523,3 +523,93 @@ def test_a_move_into_a_row_written_on_one_line_is_left_to_a_person(repo, tmp_pat
         "not taken out of Health either: a half move would drop the panel"
     assert 'Row("Health endpoints", (health_checks_panel(),))' in after
     assert after.count("workers_up_panel()") == before.count("workers_up_panel()")
+
+# --- moves the module cannot take safely: left to a person, never a damaged module -----------
+
+LATENCY = '''
+
+def latency_panel(q: str) -> Panel:
+    return Panel(
+        "timeseries", f"Latency {q}", "Latency.",
+        (Target(c.sum_rate("codeverify_http_requests_total", c.API), legend=q),),
+        unit=c.SHORT, width=c.THIRD,
+    )
+
+
+DASHBOARD = Dashboard('''
+INLINE = '''            Panel(
+                "stat", "Inline stat", "Inline description.",
+                (Target(c.sum_rate("codeverify_http_requests_total", c.API)),),
+                unit=c.SHORT, width=c.QUARTER, height=c.STAT_HEIGHT,
+            ),
+'''
+WORKERS = "            workers_up_panel(),\n"
+FINDINGS = "            findings_by_severity_panel(),\n"
+
+
+def _edited(text: str, *replacements) -> str:
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def _import_what_it_would_build(repo, tmp_path, before: tuple, after: tuple):
+    """Edit overview.py by `before`; import, with --apply, the JSON that the module edited further
+    by `after` builds (as if someone had made that change in Grafana's UI). (code, output, module text,
+    the titles built afterwards, the titles of the JSON)."""
+    module = repo / "dashboards" / "overview.py"
+    module.write_text(_edited(module.read_text(), *before))
+    target = tmp_path / "target"
+    shutil.copytree(repo, target)
+    (target / "dashboards" / "overview.py").write_text(_edited(module.read_text(), *after))
+    code, output = run("--root", str(target), "--out", str(tmp_path / "want"))
+    assert code == 0, output
+    want = tmp_path / "want" / "grafana" / "codeverify-overview.json"
+    code, output = run("--root", str(repo), "import", str(want), "--apply")
+    built_code, built_output = run("--root", str(repo), "--out", str(tmp_path / "got"))
+    assert built_code == 0, built_output  # whatever it did, the module still builds
+    titles = [[p["title"] for p in json.loads(f.read_text())["panels"]]
+              for f in (tmp_path / "got" / "grafana" / "codeverify-overview.json", want)]
+    return code, output, module.read_text(), *titles
+
+
+@pytest.mark.slow
+def test_rows_sharing_a_title_and_nothing_changed_leave_the_module_alone(repo, tmp_path):
+    rename = ('Row("Analyses"', 'Row("API"')
+    before = (repo / "dashboards" / "overview.py").read_text()
+    code, output, text, got, want = _import_what_it_would_build(repo, tmp_path, (rename,), ())
+    assert code == 0 and "No changes." in output and "applied" not in output, output
+    assert text == _edited(before, rename)
+
+
+@pytest.mark.slow
+def test_one_function_building_two_panels_of_a_row_blocks_the_move(repo, tmp_path):
+    """Which `latency_panel(...)` call builds which panel is unknown: copying one for both lost p99."""
+    queue = "            queue_depth_panel(),\n"
+    before = (("\n\nDASHBOARD = Dashboard(", LATENCY),
+              (queue, '            latency_panel("p50"),\n            latency_panel("p99"),\n' + queue))
+    code, output, text, got, want = _import_what_it_would_build(repo, tmp_path, before, ((WORKERS, ""), (FINDINGS, FINDINGS + WORKERS)))
+    assert code == 1 and "by hand: panels moved to another row (Workers up to 'Analyses')" in output, output
+    assert text.count('latency_panel("p50")') == 1 and text.count('latency_panel("p99")') == 1
+    assert sorted(got) == sorted(want)  # nothing lost, nothing twice
+
+
+@pytest.mark.slow
+def test_a_panel_written_in_the_tuple_edited_and_moved_is_left_to_a_person(repo, tmp_path):
+    """Its field edit lies inside the lines the move would copy: one or the other would be lost."""
+    code, output, text, got, want = _import_what_it_would_build(
+        repo, tmp_path, ((WORKERS, WORKERS + INLINE),),
+        ((INLINE, ""), (FINDINGS, FINDINGS + INLINE.replace("Inline description.", "Edited in Grafana."))))
+    assert code == 1 and "move them by hand" in output and "description updated" in output, output
+    assert "Edited in Grafana." in text and text.count('"Inline stat"') == 1
+
+
+@pytest.mark.slow
+def test_a_last_element_without_a_comma_is_moved_with_one(repo, tmp_path):
+    code, output, text, got, want = _import_what_it_would_build(
+        repo, tmp_path, ((WORKERS + "        )),", WORKERS.rstrip(",\n") + "\n        )),"),),
+        ((WORKERS.rstrip(",\n") + "\n", ""), ("            api_error_rate_stat_panel(),\n", "            api_error_rate_stat_panel()\n"),
+         ("            queue_depth_panel(),\n", "            queue_depth_panel(),\n" + WORKERS)))
+    assert code == 0 and "applied: panel 'Workers up' moved from row 'Health' to row 'Analyses'" in output, output
+    assert got == want

@@ -171,52 +171,91 @@ def _reorder(editor: "_Editor", old: Dashboard, new: Dashboard, pairs, added, re
     Each row whose panels changed place gets its tuple rewritten from the elements that
     build them, wherever they stood. All or nothing: a moved panel taken out of one row
     and not put in the other would vanish or appear twice. A row that also gains or
-    loses panels, a move into a new row or into an empty one, is left to a person.
+    loses panels, a move into a new row or out of a removed one, rows whose repeated
+    titles make them ambiguous, a function building several panels of one row: left to a person.
     """
-    arrangement = _arrangement(old, new, pairs)  # row title -> (old row, its panels in the JSON's order)
+    matched = _matched_rows(old, new)
+    if matched is None:
+        if any(_same_place(old, new, a, b) is None for a, b in pairs):
+            update.manual.append("rows share a title: put the panels where the JSON has them by hand")
+        return
+    arrangement = _arrangement(matched, pairs)  # old row id -> (old row, its panels in the JSON's order)
     if not arrangement:
         return
-    new_titles, old_titles = {r.title for r in new.rows}, {r.title for r in old.rows}
-    moved = [(a, _row_of(old, a), _row_of(new, b)) for a, b in pairs if _row_of(old, a).title != _row_of(new, b).title]
-    changed_rows = {_row_of(old, p).title for p in removed} | {_row_of(new, p).title for p in added}
-    blocked = bool(set(arrangement) & changed_rows) or any(
-        dest.title not in old_titles or src.title not in new_titles for _, src, dest in moved)
+    moved = _moves(old, new, matched, pairs)
+    changed_rows = {id(_row_of(old, p)) for p in removed} | {
+        id(r) for r, n in matched if any(p in added for p in n.panels)}
+    blocked = bool(set(arrangement) & changed_rows) or any(src is None or dest is None for _, src, dest, _ in moved)
     if not blocked and editor.arrange(old, list(arrangement.values())):
         update.applied.extend(_arranged(arrangement, moved))
     elif moved:
         update.manual.append(f"panels moved to another row ({', '.join(_move_text(m) for m in moved)}): "
                              "move them by hand")
     else:
-        update.manual.extend(f"row '{title}': panels were reordered: reorder them by hand" for title in arrangement)
+        update.manual.extend(f"row '{row.title}': panels were reordered: reorder them by hand"
+                             for row, _ in arrangement.values())
+
+
+def _moves(old: Dashboard, new: Dashboard, matched: list, pairs) -> list[tuple]:
+    """(old panel, its old row or None if removed, the old row it goes to or None if new, the new row)
+    of each panel that changed rows; a panel out of a removed row into a new one is left out
+    (remove_row and add_row have done that)."""
+    old_of = {id(n): o for o, n in matched}
+    kept = {id(o) for o, _ in matched}
+    out = []
+    for a, b in pairs:
+        src, there = _row_of(old, a), _row_of(new, b)
+        dest = old_of.get(id(there))
+        src_kept = src if id(src) in kept else None
+        if dest is not src and (src_kept is not None or dest is not None):
+            out.append((a, src_kept, dest, there))
+    return out
+
+
+def _same_place(old: Dashboard, new: Dashboard, a: Panel, b: Panel):
+    """`a` when `b` stands where `a` stood (same row index, same place in it), else None."""
+    where = [(i, j) for i, r in enumerate(old.rows) for j, p in enumerate(r.panels) if p is a]
+    there = [(i, j) for i, r in enumerate(new.rows) for j, p in enumerate(r.panels) if p is b]
+    return a if where == there else None
+
+
+def _matched_rows(old: Dashboard, new: Dashboard) -> list[tuple[Row, Row]] | None:
+    """(old row, new row) pairs: by title, or by position where titles repeat but the rows are the
+    same sequence of titles; None where repeated titles make the rows ambiguous."""
+    old_titles, new_titles = [r.title for r in old.rows], [r.title for r in new.rows]
+    if len(set(old_titles)) == len(old_titles) and len(set(new_titles)) == len(new_titles):
+        by_title = {r.title: r for r in new.rows}
+        return [(r, by_title[r.title]) for r in old.rows if r.title in by_title]
+    return list(zip(old.rows, new.rows)) if old_titles == new_titles else None
 
 
 def _arranged(arrangement: dict, moved: list) -> list[str]:
     """What --apply did: each move, and each row whose panels only changed order."""
-    lines = [f"panel '{a.title}' moved from row '{src.title}' to row '{dest.title}'" for a, src, dest in moved]
-    moving = {id(a) for a, _, _ in moved}
-    return lines + [f"row '{title}': panels put in the order of the JSON" for title, (row, wanted)
-                    in arrangement.items() if not any(id(p) in moving for p in (*wanted, *row.panels))]
+    lines = [f"panel '{a.title}' moved from row '{src.title}' to row '{there.title}'" for a, src, _, there in moved]
+    moving = {id(a) for a, *_ in moved}
+    return lines + [f"row '{row.title}': panels put in the order of the JSON" for row, wanted
+                    in arrangement.values() if not any(id(p) in moving for p in (*wanted, *row.panels))]
 
 
-def _arrangement(old: Dashboard, new: Dashboard, pairs) -> dict:
-    """Row title -> (old row, the old panels it must hold, in the JSON's order), for each row of
-    both dashboards whose paired panels changed (removed rows go with their panels)."""
+def _arrangement(matched: list, pairs) -> dict:
+    """id(old row) -> (old row, the old panels it must hold, in the JSON's order), for each
+    matched row whose paired panels changed (removed rows go with their panels)."""
     back = {id(b): a for a, b in pairs}
     paired = {id(a) for a, _ in pairs}
-    new_rows = {r.title: r for r in new.rows}
     out = {}
-    for row in old.rows:
-        if row.title in new_rows:
-            current = [p for p in row.panels if id(p) in paired]
-            wanted = [back[id(p)] for p in new_rows[row.title].panels if id(p) in back]
-            if [id(p) for p in wanted] != [id(p) for p in current]:
-                out[row.title] = (row, wanted)
+    for row, new_row in matched:
+        current = [p for p in row.panels if id(p) in paired]
+        wanted = [back[id(p)] for p in new_row.panels if id(p) in back]
+        if [id(p) for p in wanted] != [id(p) for p in current]:
+            out[id(row)] = (row, wanted)
     return out
 
 
 def _move_text(move) -> str:
-    panel, _src, dest = move
-    return f"{panel.title} to '{dest.title}'"
+    panel, src, dest, there = move
+    if dest is None:  # add_row wrote the panel into the new row as a new function
+        return f"{panel.title} to new row '{there.title}', written there: take it out of '{src.title}'"
+    return f"{panel.title} to '{there.title}'"
 
 
 def _panel_json(d: Dashboard, data: dict) -> dict[int, dict]:
@@ -450,8 +489,9 @@ class _Editor:
 
     def arrange(self, d: Dashboard, rows: list[tuple[Row, list[Panel]]]) -> bool:
         """Rewrite each row's panel tuple to hold `panels` in that order, taking each panel's
-        element from whichever row of `d` holds it; every element must fill its own lines
-        and each row's elements be one block. Nothing is edited unless every row can be."""
+        element from whichever row of `d` holds it (re-indented, with its comma); every element
+        must fill its own lines, build one panel, and each row's elements be one block that no
+        other edit of this import touches. Nothing is edited unless every row can be."""
         spans, blocks = {}, {}  # id(panel) -> its element's lines; id(row) -> the lines of all its elements
         for row in d.rows:
             own = self._element_lines(row)
@@ -465,22 +505,41 @@ class _Editor:
         for row, panels in rows:
             if id(row) not in blocks or not all(id(p) in spans for p in panels):
                 return False
-            text = b"".join(self.data[slice(*spans[id(p)])] for p in panels).decode("utf-8")
-            edits.append((*blocks[id(row)], text))
+            if any(self._touched(*spans[id(p)]) for p in panels) or self._touched(*blocks[id(row)]):
+                return False  # a field edit inside (a Panel(...) written in the tuple): one or the other would be lost
+            indent = self._indent(blocks[id(row)][0])
+            edits.append((*blocks[id(row)], "".join(self._element_text(*spans[id(p)], indent) for p in panels)))
         self.edits.extend(edits)
         return True
 
+    def _touched(self, start: int, end: int) -> bool:
+        """Whether an edit planned before writes inside [start, end) (deleting all of it is no touch)."""
+        return any(s < end and start < e and not (text == "" and s <= start and end <= e) for s, e, text in self.edits)
+
+    def _indent(self, at: int) -> str:
+        return re.match(rb"[ \t]*", self.data[at:]).group().decode()
+
+    def _element_text(self, start: int, end: int, indent: str) -> str:
+        """An element's lines, moved to `indent`, ending in a comma (a tuple's last element may have none)."""
+        text = self.data[start:end].decode("utf-8")
+        own = self._indent(start)
+        lines = [indent + line[len(own):] if line.startswith(own) else line for line in text.splitlines()]
+        if not lines[-1].rstrip().endswith(","):
+            lines[-1] = lines[-1].rstrip() + ","
+        return "\n".join(lines) + "\n"
+
     def _element_lines(self, row: Row) -> dict | None:
         """id(panel) -> the lines of the row-tuple element that builds it, for every panel of
-        the row; None when some element does not fill lines of its own."""
+        the row; None when some element does not fill lines of its own, or builds several
+        of the row's panels (one function called twice: which call is which is unknown)."""
         elements = self._row_tuple(row)
         if elements is None or len(elements.elts) != len(row.panels):
             return None
         out = {}
         for panel in row.panels:
-            elt = next((e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)), None)
-            span = self._own_lines(elt) if elt is not None else None
-            if span is None:
+            found = [e for e in elements.elts if isinstance(e, ast.Call) and self._builds(e, panel)]
+            span = self._own_lines(found[0]) if len(found) == 1 else None
+            if span is None or span in out.values():
                 return None
             out[id(panel)] = span
         return out
