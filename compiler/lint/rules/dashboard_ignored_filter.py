@@ -97,7 +97,11 @@ def _loki(dash, wanted: dict, values: dict, ctx):
 
 
 def _project_batch(ctx) -> list:
-    # One Node start for the whole project: every dashboard's texts, for this rule and the logql/* rules.
+    # One Node start for the whole project, at its first dashboard: every dashboard's texts, for this
+    # rule and the logql/* rules (logql keeps the trees; asking at each dashboard was quadratic).
+    if getattr(ctx, "ignored_filter_project_parsed", False):
+        return []
+    ctx.ignored_filter_project_parsed = True
     batch = []
     for d in getattr(ctx.project, "dashboards", ()):
         own = {name: marker(name) for name in filters(d.variables)}
