@@ -3,7 +3,7 @@
 The catalog describes what the dashboards and alerts may read of the shared exporters; a
 name it gets wrong is a panel that stays empty in production, which no lint of ours can
 see. Debian's redis-server and prometheus-redis-exporter run on 127.0.0.1 on free ports
-(stopped by pid), and `build.py metrics check --source redis-exporter` reads the real
+(stopped by compiler/children.py's supervisor), and `build.py metrics check --source redis-exporter` reads the real
 /metrics: no error, and every catalogued redis metric has series.
 
 (postgres_exporter is not checked this way: Debian's 0.11 labels every series `server`,
@@ -11,9 +11,6 @@ which the exporter's newer collectors, the ones the chart ships, do not.)
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,26 +18,12 @@ import urllib.request
 
 import pytest
 
+from compiler import children
 from compiler.proving import verify
 from conftest import ROOT, need_tool
 
 pytestmark = pytest.mark.e2e
 PATIENCE_SECONDS = 30  # for a server to answer: a limit, not a measurement
-
-
-@contextlib.contextmanager
-def running(argv: list[str], cwd: str):
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        yield proc
-    finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def scrape(url: str) -> str:
@@ -57,15 +40,17 @@ def scrape(url: str) -> str:
         time.sleep(0.2)
 
 
-def test_the_catalogs_redis_metrics_are_what_the_redis_exporter_exposes(tmp_path):
+def test_the_catalogs_redis_metrics_are_what_the_redis_exporter_exposes():
     redis = need_tool("redis-server", "redis-server")
     exporter = need_tool("prometheus-redis-exporter", "prometheus-redis-exporter")
     redis_port, exporter_port = verify.free_port(), verify.free_port()
     url = f"http://127.0.0.1:{exporter_port}/metrics"
-    with running([redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                  "--dir", str(tmp_path)], str(tmp_path)), \
-            running([exporter, f"--redis.addr=redis://127.0.0.1:{redis_port}",
-                     f"--web.listen-address=127.0.0.1:{exporter_port}"], str(tmp_path)):
+    with children.supervised("exporter-contract-") as servers:  # stopped, their directory removed, on leaving
+        servers.popen([redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                       "--dir", servers.dir], cwd=servers.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        servers.popen([exporter, f"--redis.addr=redis://127.0.0.1:{redis_port}",
+                       f"--web.listen-address=127.0.0.1:{exporter_port}"], cwd=servers.dir,
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         exposition = scrape(url)
         proc = subprocess.run([sys.executable, "build.py", "metrics", "check", "--source", "redis-exporter", url],
                               cwd=ROOT, capture_output=True, text=True)

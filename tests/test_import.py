@@ -37,6 +37,14 @@ def repo(tmp_path):
     return dest
 
 
+def built_overview(repo, out) -> dict:
+    """The overview dashboard's JSON as `repo` builds it now (a build to `out`, which must succeed)."""
+    code, output = run("--root", str(repo), "--out", str(out))
+    assert code == 0, output
+    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
 def own_dashboard(uid_prefix: str = "copy-") -> dict:
     with open(OWN, encoding="utf-8") as f:
         d = json.load(f)
@@ -307,11 +315,7 @@ def test_apply_edits_only_what_changed_and_builds_the_json(repo, tmp_path):
     assert any("Threshold(250, c.RED)" in line for line in added)
     assert '    refresh="5m",' in added
     assert len(removed) <= 4, removed
-    out = tmp_path / "out"
-    code, output = run("--root", str(repo), "--out", str(out))
-    assert code == 0, output
-    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
-        assert json.load(f) == wanted
+    assert built_overview(repo, tmp_path / "out") == wanted
     code, output = run("--root", str(repo), "import", write_json(tmp_path / "d.json", wanted))
     assert "No changes." in output
 
@@ -335,11 +339,7 @@ def test_apply_adds_and_removes_panels_in_their_rows(repo, tmp_path):
     assert "def client_error_rate_panel() -> Panel:" in text
     assert "            error_rate_panel(),\n            client_error_rate_panel(),\n" in text
     assert "            workers_up_panel(),\n" not in text
-    out = tmp_path / "out"
-    code, output = run("--root", str(repo), "--out", str(out))
-    assert code == 0, output
-    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
-        built = json.load(f)
+    built = built_overview(repo, tmp_path / "out")
     for dash in (built, d):
         for p in dash["panels"]:
             p.pop("id", None)
@@ -452,11 +452,7 @@ def test_apply_adds_and_removes_rows(repo, tmp_path):
     assert "applied: row 'Capacity' added with 1 panels (workers_wanted_panel())" in output
     text = (repo / "dashboards" / "overview.py").read_text()
     assert 'Row("Analyses"' not in text and '        Row("Capacity", (\n            workers_wanted_panel(),\n        )),' in text
-    out = tmp_path / "out"
-    code, output = run("--root", str(repo), "--out", str(out))
-    assert code == 0, output
-    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
-        built = json.load(f)
+    built = built_overview(repo, tmp_path / "out")
     for dash in (built, d):
         for p in dash["panels"]:
             p.pop("id", None)
@@ -497,11 +493,7 @@ def test_a_panel_moved_to_another_row_is_moved_in_the_module(repo, tmp_path):
     text = (repo / "dashboards" / "overview.py").read_text()
     assert "            api_error_rate_stat_panel(),\n        )),\n" in text
     assert "            findings_by_severity_panel(),\n            workers_up_panel(),\n        )),\n" in text
-    out = tmp_path / "out"
-    code, output = run("--root", str(repo), "--out", str(out))
-    assert code == 0, output
-    with open(out / "grafana" / "codeverify-overview.json", encoding="utf-8") as f:
-        built = json.load(f)
+    built = built_overview(repo, tmp_path / "out")
     assert [p["title"] for p in built["panels"]] == [p["title"] for p in d["panels"]]
 
 
@@ -523,6 +515,7 @@ def test_a_move_into_a_row_written_on_one_line_is_left_to_a_person(repo, tmp_pat
         "not taken out of Health either: a half move would drop the panel"
     assert 'Row("Health endpoints", (health_checks_panel(),))' in after
     assert after.count("workers_up_panel()") == before.count("workers_up_panel()")
+
 
 # --- moves the module cannot take safely: left to a person, never a damaged module -----------
 
@@ -567,10 +560,8 @@ def _import_what_it_would_build(repo, tmp_path, before: tuple, after: tuple):
     assert code == 0, output
     want = tmp_path / "want" / "grafana" / "codeverify-overview.json"
     code, output = run("--root", str(repo), "import", str(want), "--apply")
-    built_code, built_output = run("--root", str(repo), "--out", str(tmp_path / "got"))
-    assert built_code == 0, built_output  # whatever it did, the module still builds
-    titles = [[p["title"] for p in json.loads(f.read_text())["panels"]]
-              for f in (tmp_path / "got" / "grafana" / "codeverify-overview.json", want)]
+    got = built_overview(repo, tmp_path / "got")  # whatever it did, the module still builds
+    titles = [[p["title"] for p in d["panels"]] for d in (got, json.loads(want.read_text()))]
     return code, output, module.read_text(), *titles
 
 

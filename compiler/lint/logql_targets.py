@@ -89,6 +89,23 @@ def streams(ctx, facts) -> list:
     return picked or (list(logs) if not apps else [])
 
 
+def catalogued(obj, ctx):
+    """For the rules that hold LogQL to the log catalog: at a dashboard, parse its targets
+    (nothing to yield); at a panel, (TargetView, Facts) of each target that parsed and whose
+    streams the catalog speaks for."""
+    if hasattr(obj, "variables"):
+        prepare(obj, ctx)
+        return
+    for target, facts in targets(obj):
+        if not facts.error and checked(ctx, obj, facts):
+            yield target, facts
+
+
+def cluster_label(ctx) -> set:
+    """{config.CLUSTER_LABEL} when set: the label Thanos or Mimir adds to every stream."""
+    return {ctx.config.CLUSTER_LABEL} if getattr(ctx.config, "CLUSTER_LABEL", "") else set()
+
+
 def checked(ctx, panel, facts) -> bool:
     """Whether the log catalog speaks for this query: our own definitions, or a selector on a catalogued app."""
     if getattr(panel, "model", None) is not None:

@@ -21,12 +21,7 @@ SCOPE = ("dashboard", "panel")
 
 
 def check(obj, ctx):
-    if hasattr(obj, "variables"):
-        lt.prepare(obj, ctx)
-        return
-    for target, facts in lt.targets(obj):
-        if facts.error or not lt.checked(ctx, obj, facts):
-            continue
+    for target, facts in lt.catalogued(obj, ctx):
         streams = lt.streams(ctx, facts)
         if not streams:
             continue
@@ -36,7 +31,7 @@ def check(obj, ctx):
 def _target_problems(target, facts, streams: list, ctx):
     """One message per field the target reads that its streams' lines lack (each field once)."""
     labels = {label for s in streams for label in s.labels}
-    labels |= {ctx.config.CLUSTER_LABEL} if getattr(ctx.config, "CLUSTER_LABEL", "") else set()
+    labels |= lt.cluster_label(ctx)
     fields = {f for s in streams for f in s.fields}
     apps = ", ".join(sorted(s.app for s in streams))
     seen = set()

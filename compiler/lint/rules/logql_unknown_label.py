@@ -17,14 +17,9 @@ SCOPE = ("dashboard", "panel")
 
 
 def check(obj, ctx):
-    if hasattr(obj, "variables"):
-        lt.prepare(obj, ctx)
-        return
-    for target, facts in lt.targets(obj):
-        if facts.error or not lt.checked(ctx, obj, facts):
-            continue
+    for target, facts in lt.catalogued(obj, ctx):
         known = {label for stream in getattr(ctx.project, "logs", ()) for label in stream.labels}
-        known |= {ctx.config.CLUSTER_LABEL} if getattr(ctx.config, "CLUSTER_LABEL", "") else set()
+        known |= lt.cluster_label(ctx)
         for label in dict.fromkeys(label for label, _, _ in facts.matchers):
             if label not in known:
                 yield (f"target {target.ref_id}: the stream selector uses `{label}`, a label no log stream "
