@@ -4,8 +4,10 @@ Nothing here writes to disk; build.py decides whether to write or check.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 
 from . import forked, lint, promql
@@ -133,6 +135,15 @@ def _rendered(project: Project, findings: list[Finding], rendered, tests: dict[s
     result.files = files
     result.trees = {PROMTOOL_TESTS: tests}
     return result
+
+
+def load_for_lint(root: str) -> Project:
+    """The project loaded and expanded (SLO rules and dashboard included), with whatever a
+    definition prints sent to stderr: a lint's stdout carries its report (JSON, SARIF)."""
+    with contextlib.redirect_stdout(sys.stderr):
+        project = load(root)
+        expand(project)
+    return project
 
 
 def expand(project: Project) -> None:

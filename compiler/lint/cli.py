@@ -5,9 +5,8 @@ build.py hands `lint` with paths to `main()` before importing click or the pipel
 this reads what the lint needs of the project (config.py's settings, the catalog, the
 recording rules its alerts and SLOs define) from .lint_cache/ when none of it changed
 (compiler/lint/project_cache.py), and never imports grafanalib or renders anything.
-Anything it does
-not recognise on the command line (help, a typo) goes back to click, which owns the
-interface and its messages; the options here are the same as build.py's `lint`.
+Anything it does not recognise on the command line (help, a typo) goes back to click,
+which owns the interface and its messages; the options here are the same as build.py's `lint`.
 """
 from __future__ import annotations
 
@@ -101,9 +100,8 @@ class _Stopped(BaseException):
 
 
 def lint_paths(root: str, opts: dict) -> tuple[int, str, str]:
-    from . import has_errors, project_cache, report
+    from . import has_errors, project_cache, registry, report
     from .command import policy_of
-    from . import registry
     from .external import MAX_FILE_BYTES, lint_files
 
     project = project_cache.load(root, load_fresh, use_cache=not opts.get("no_cache"))
@@ -132,16 +130,11 @@ def load_fresh(root: str, with_rules: bool = True) -> tuple:
     root = os.path.abspath(root)
     if not (with_rules and all(_defines(root, name) for name in loader.MODULES)):
         return (*_config_and_catalog(root), [])
-    import contextlib
-
     from ..errors import LoadError
-    from ..pipeline import expand
+    from ..pipeline import load_for_lint
 
     try:
-        # What a definition prints goes to stderr: stdout carries the report (JSON, SARIF).
-        with contextlib.redirect_stdout(sys.stderr):
-            project = loader.load(root)
-            expand(project)
+        project = load_for_lint(root)
     except LoadError as exc:
         light = _config_and_catalog(root)  # config.py or catalog.py broken: that error alone, as before
         print(f"warning: the project's recording rules are unknown to this lint: {exc}", file=sys.stderr)

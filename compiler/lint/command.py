@@ -26,15 +26,9 @@ def lint(root: str, paths=(), fmt: str = "text", strict: bool = False, disable=(
         return lint_paths(root, {"paths": list(paths), "fmt": fmt, "strict": strict, "disable": disable,
                                  "severity": severity, "catalog_strict": catalog_strict, "max_bytes": max_bytes,
                                  "no_cache": no_cache})
-    import contextlib
-    import sys
+    from ..pipeline import load_for_lint  # SLO expansion: lint what the build would emit
 
-    from ..load import load
-    from ..pipeline import expand  # SLO expansion: lint what the build would emit
-
-    with contextlib.redirect_stdout(sys.stderr):  # what a definition prints is not the report (JSON, SARIF)
-        project = load(root)
-        expand(project)
+    project = load_for_lint(root)
     policy = policy_of(project.config, disable, severity)
     rules = tuple(r for r in RULES if not policy.disabled_everywhere(r.ID))
     findings = run(project, subjects(project), rules)
